@@ -1,0 +1,256 @@
+"""One store, two engines: Neo4j in production, embedded ArcadeDB by default.
+
+Both are reached through the official ``neo4j`` driver over Bolt with the same
+Cypher, so there is one code path. A :class:`Store` is a driver plus the name of
+the database; :func:`statecrime.graph.connect.open_store` makes one from a folder
+or a URI.
+
+Writes are batched ``UNWIND $rows ... MERGE`` statements inside one transaction
+per load, so a load is all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction, Session, Transaction
+
+from statecrime.graph import domain
+from statecrime.graph.cypher import CypherText, declare
+from statecrime.graph.model import Entity, Link
+from statecrime.graph.properties import (
+    entity_from_properties,
+    entity_properties,
+    link_from_properties,
+    link_properties,
+)
+
+BATCH_SIZE = 1000
+
+CONSTRAINT_ENTITY_ID = declare(
+    "schema.constraint_entity_id",
+    f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{domain.ENTITY_LABEL}) "
+    "REQUIRE n.id IS UNIQUE",
+)
+INDEX_ENTITY_NAME = declare(
+    "schema.index_entity_name",
+    f"CREATE INDEX entity_name IF NOT EXISTS FOR (n:{domain.ENTITY_LABEL}) ON (n.name)",
+)
+FETCH_ENTITIES = declare(
+    "store.fetch_entities",
+    """
+    UNWIND $ids AS id
+    MATCH (n:Entity {id: id})
+    RETURN properties(n) AS props
+    """,
+    ids=["ru"],
+)
+FETCH_LINKS = declare(
+    "store.fetch_links",
+    """
+    UNWIND $keys AS key
+    MATCH (a:Entity {id: key.source})-[r]->(b:Entity {id: key.target})
+    WHERE type(r) = key.type
+    RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props
+    """,
+    keys=[{"source": "ru-fsb", "type": "PART_OF", "target": "ru"}],
+)
+ALL_ENTITIES = declare(
+    "store.all_entities",
+    "MATCH (n:Entity) RETURN properties(n) AS props ORDER BY n.id",
+)
+ALL_LINKS = declare(
+    "store.all_links",
+    """
+    MATCH (a:Entity)-[r]->(b:Entity)
+    RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props
+    ORDER BY source, type, target
+    """,
+)
+COUNT_BY_KIND = declare(
+    "store.count_by_kind",
+    "MATCH (n:Entity) RETURN n.kind AS kind, count(*) AS count ORDER BY kind",
+)
+COUNT_BY_TYPE = declare(
+    "store.count_by_type",
+    "MATCH (:Entity)-[r]->(:Entity) RETURN type(r) AS type, count(*) AS count ORDER BY type",
+)
+
+
+def _merge_entities_text(kind: str) -> CypherText:
+    """The MERGE for one entity kind, with the kind's label written in the text.
+
+    A dynamic label (``SET n:$(row.kind)``) breaks the embedded store's unique
+    index inside a multi-statement transaction, and older Neo4j 5 releases lack
+    it, so there is one text per declared kind. A kind never changes once
+    stored (the loader rejects that), so MERGE on both labels finds the node.
+    """
+    if kind not in domain.ENTITY_KINDS:
+        raise ValueError(f"unknown entity kind {kind!r}")
+    return declare(
+        f"store.merge_entities.{kind}",
+        f"""
+        UNWIND $rows AS row
+        MERGE (n:{domain.ENTITY_LABEL}:{domain.ENTITY_KINDS[kind].label} {{id: row.id}})
+        SET n = row.props
+        """,
+        rows=[{"id": "x", "props": {"id": "x", "kind": kind, "name": "X"}}],
+    )
+
+
+MERGE_ENTITIES: dict[str, CypherText] = {
+    name: _merge_entities_text(name) for name in domain.ENTITY_KINDS
+}
+
+
+def _merge_links_text(relation: str) -> CypherText:
+    """The MERGE for one relation type.
+
+    Relationship types cannot be parameters of MERGE on every engine, so there is
+    one text per declared type; the type comes from the domain, never from input.
+    """
+    if relation not in domain.RELATIONS:
+        raise ValueError(f"unknown relation type {relation!r}")
+    return declare(
+        f"store.merge_links.{relation}",
+        f"""
+        UNWIND $rows AS row
+        MATCH (a:Entity {{id: row.source}})
+        MATCH (b:Entity {{id: row.target}})
+        MERGE (a)-[r:{relation}]->(b)
+        SET r = row.props
+        """,
+        rows=[{"source": "a", "target": "b", "props": {"grading": "B2", "sources": ["s"]}}],
+    )
+
+
+MERGE_LINKS: dict[str, CypherText] = {name: _merge_links_text(name) for name in domain.RELATIONS}
+
+
+def _chunks(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+@dataclass
+class Store:
+    """A graph store reached over Bolt.
+
+    ``engine`` is ``"arcadedb"`` for the embedded default and ``"neo4j"`` for a
+    Neo4j server; code should not need to look at it, but messages do.
+    """
+
+    driver: Driver
+    database: str | None
+    engine: str
+    location: str
+
+    def session(self, **kwargs: Any) -> Session:
+        return self.driver.session(database=self.database, **kwargs)
+
+    def ensure_schema(self) -> None:
+        """Create the unique constraint on entity ids and the name index, if missing."""
+        with self.session() as session:
+            for statement in (CONSTRAINT_ENTITY_ID, INDEX_ENTITY_NAME):
+                session.run(statement.text).consume()
+
+    def read(self, statement: CypherText | str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run a read statement and return its rows as dicts."""
+        text = statement.text if isinstance(statement, CypherText) else statement
+
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return tx.run(text, params).data()
+
+        with self.session() as session:
+            return session.execute_read(work)
+
+    def fetch_entities(self, ids: Iterable[str]) -> dict[str, Entity]:
+        """The stored entities among ``ids``, by id."""
+        found: dict[str, Entity] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            for row in self.read(FETCH_ENTITIES, ids=list(chunk)):
+                entity = entity_from_properties(row["props"])
+                found[entity.id] = entity
+        return found
+
+    def fetch_links(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], Link]:
+        """The stored links among ``keys`` (source, type, target), by key."""
+        found: dict[tuple[str, str, str], Link] = {}
+        wanted = [{"source": s, "type": t, "target": o} for s, t, o in sorted(set(keys))]
+        for chunk in _chunks(wanted):
+            for row in self.read(FETCH_LINKS, keys=list(chunk)):
+                link = link_from_properties(row["source"], row["type"], row["target"], row["props"])
+                found[link.key] = link
+        return found
+
+    def all_entities(self) -> list[Entity]:
+        return [entity_from_properties(row["props"]) for row in self.read(ALL_ENTITIES)]
+
+    def all_links(self) -> list[Link]:
+        return [
+            link_from_properties(row["source"], row["type"], row["target"], row["props"])
+            for row in self.read(ALL_LINKS)
+        ]
+
+    def write(self, entities: Sequence[Entity], links: Sequence[Link]) -> None:
+        """Write entities and links in one transaction: all of it lands, or none.
+
+        Entities are written whole (``SET n = ...``): callers hand in the merged
+        record, see :mod:`statecrime.loaders.merge`.
+        """
+        with self.session() as session:
+            tx = session.begin_transaction()
+            try:
+                self._write_in(tx, entities, links)
+                tx.commit()
+            except BaseException:
+                if tx.closed() is False:
+                    tx.rollback()
+                raise
+
+    @staticmethod
+    def _write_in(tx: Transaction, entities: Sequence[Entity], links: Sequence[Link]) -> None:
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for entity in entities:
+            by_kind.setdefault(entity.kind, []).append(
+                {"id": entity.id, "props": entity_properties(entity)}
+            )
+        for kind, entity_rows in by_kind.items():
+            for chunk in _chunks(entity_rows):
+                tx.run(MERGE_ENTITIES[kind].text, rows=list(chunk)).consume()
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for link in links:
+            by_type.setdefault(link.type, []).append(
+                {"source": link.source, "target": link.target, "props": link_properties(link)}
+            )
+        for relation, rows in by_type.items():
+            for chunk in _chunks(rows):
+                tx.run(MERGE_LINKS[relation].text, rows=list(chunk)).consume()
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Entities by kind and links by type."""
+        kinds = {row["kind"]: row["count"] for row in self.read(COUNT_BY_KIND)}
+        types = {row["type"]: row["count"] for row in self.read(COUNT_BY_TYPE)}
+        return kinds, types
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+@contextmanager
+def transaction_rolled_back(store: Store) -> Iterator[Transaction]:
+    """A transaction that is always rolled back, whatever runs in it.
+
+    The embedded store ignores Bolt's READ access mode, so a read-only run of an
+    analyst's query cannot rely on the access mode: it runs here and is undone.
+    """
+    with store.session() as session:
+        tx = session.begin_transaction()
+        try:
+            yield tx
+        finally:
+            if not tx.closed():
+                tx.rollback()

@@ -1,0 +1,144 @@
+"""Load record files into a store: read, check, merge, write in one transaction.
+
+All or nothing: every file is read and every record checked before anything is
+written, and the write is one transaction. Any problem refuses the whole load
+with a :class:`LoadError` naming each file, record and field.
+
+>>> from statecrime.graph.connect import open_store  # doctest: +SKIP
+>>> with open_store("/tmp/store") as store:           # doctest: +SKIP
+...     report = load_paths(store, [Path("data/curated/russia.yaml")])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from statecrime.graph.model import Entity, Link
+from statecrime.graph.store import Store
+from statecrime.loaders.merge import merge_entity, merge_link
+from statecrime.loaders.problems import LoadError, Problem
+from statecrime.loaders.readers import RawRecord, read_file
+from statecrime.loaders.validate import Batch, build_batch
+
+
+@dataclass
+class Tally:
+    """How many records of one sort were added, updated, or left unchanged."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class LoadReport:
+    """What a load did, by entities, sources and links."""
+
+    files: list[str] = field(default_factory=list)
+    entities: Tally = field(default_factory=Tally)
+    sources: Tally = field(default_factory=Tally)
+    links: Tally = field(default_factory=Tally)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "files": self.files,
+            **{
+                name: vars(getattr(self, name)).copy()
+                for name in ("entities", "sources", "links")
+            },
+        }
+
+
+def read_paths(paths: Sequence[Path], fmt: str | None = None) -> list[RawRecord]:
+    """Every raw record of every file; all files are read even when one fails."""
+    records: list[RawRecord] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            records.extend(read_file(Path(path), fmt))
+        except LoadError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise LoadError(problems)
+    return records
+
+
+def check_records(
+    records: Iterable[RawRecord], existing_kinds: Callable[[Iterable[str]], Mapping[str, str]]
+) -> Batch:
+    """The batch the records make, or a LoadError with every problem."""
+    batch, problems = build_batch(records, existing_kinds)
+    if problems:
+        raise LoadError(problems)
+    return batch
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def _silent(phase: str, done: int, total: int) -> None:
+    """The default progress callback: says nothing."""
+
+
+def load_paths(
+    store: Store,
+    paths: Sequence[Path],
+    fmt: str | None = None,
+    *,
+    on_progress: Progress = _silent,
+) -> LoadReport:
+    """Load files into ``store``: all of them, or (on any problem) none of them.
+
+    ``on_progress(phase, done, total)`` is told of each of the four phases
+    (reading, checking, comparing, writing) so a terminal can show a bar.
+    """
+    on_progress("reading", 0, 4)
+    records = read_paths(paths, fmt)
+    on_progress("checking", 1, 4)
+
+    def existing_kinds(ids: Iterable[str]) -> dict[str, str]:
+        return {i: e.kind for i, e in store.fetch_entities(ids).items()}
+
+    batch = check_records(records, existing_kinds)
+    report = LoadReport(files=[str(p) for p in paths])
+    on_progress("comparing with the store", 2, 4)
+    entities, links = _changes(store, batch, report)
+    on_progress("writing", 3, 4)
+    if entities or links:
+        store.write(entities, links)
+    on_progress("done", 4, 4)
+    return report
+
+
+def _changes(store: Store, batch: Batch, report: LoadReport) -> tuple[list[Entity], list[Link]]:
+    """The merged records that differ from the store, counting as it goes."""
+    stored_entities = store.fetch_entities(batch.entities)
+    to_write_entities = []
+    for entity_id, entity in batch.entities.items():
+        stored = stored_entities.get(entity_id)
+        merged = merge_entity(stored, entity)
+        tally = report.sources if entity.kind == "Source" else report.entities
+        if stored is None:
+            tally.added += 1
+        elif merged != stored:
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
+            continue
+        to_write_entities.append(merged)
+    stored_links = store.fetch_links(batch.links)
+    to_write_links = []
+    for key, link in batch.links.items():
+        stored_link = stored_links.get(key)
+        merged_link = merge_link(stored_link, link)
+        if stored_link is None:
+            report.links.added += 1
+        elif merged_link != stored_link:
+            report.links.updated += 1
+        else:
+            report.links.unchanged += 1
+            continue
+        to_write_links.append(merged_link)
+    return to_write_entities, to_write_links

@@ -1,0 +1,43 @@
+"""Merge a batch with what the store already holds.
+
+A load adds and never deletes: a field the new record gives replaces the stored
+one, a field it leaves out keeps the stored value, and lists (aliases, topics,
+roles, crime types, sources) and identifiers are united. So loading a link
+again with one more source adds that source, and loading the same files twice
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from statecrime.graph.model import Entity, Link
+
+LIST_FIELDS = ("aliases", "topics", "sources", "roles", "crimeTypes")
+Record = TypeVar("Record", bound=BaseModel)
+
+
+def merge_records(stored: Record, new: Record) -> Record:
+    """``stored`` updated by ``new`` under the add-never-delete rule."""
+    merged: dict[str, Any] = stored.model_dump()
+    given = new.model_dump(exclude_unset=True)
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name in LIST_FIELDS and merged.get(name):
+            merged[name] = list(dict.fromkeys([*merged[name], *value]))
+        elif name == "identifiers":
+            merged[name] = {**merged.get(name, {}), **value}
+        else:
+            merged[name] = value
+    return type(stored).model_validate(merged)
+
+
+def merge_entity(stored: Entity | None, new: Entity) -> Entity:
+    return new if stored is None else merge_records(stored, new)
+
+
+def merge_link(stored: Link | None, new: Link) -> Link:
+    return new if stored is None else merge_records(stored, new)

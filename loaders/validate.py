@@ -1,0 +1,243 @@
+"""Turn raw records into entities and links, checking everything a batch must satisfy.
+
+One record at a time, pydantic checks the fields (:mod:`statecrime.graph.model`).
+Across records, this module checks what needs the whole batch and the store:
+ids unique (a repeated id must agree with itself), every link's ends and sources
+exist (in the batch or already in the store), each relation joins the kinds the
+domain allows, and a link's sources are Source records. Inline sources (a
+mapping in a link's ``sources`` list) become Source entities with an id of their
+own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from statecrime.graph import domain
+from statecrime.graph.model import Entity, Link
+from statecrime.loaders.problems import Problem
+from statecrime.loaders.readers import RawRecord
+
+
+@dataclass
+class Batch:
+    """What a load would write, once every check has passed."""
+
+    entities: dict[str, Entity] = field(default_factory=dict)
+    links: dict[tuple[str, str, str], Link] = field(default_factory=dict)
+
+
+def inline_source_id(data: Mapping[str, Any]) -> str:
+    """A stable id for a source given inline: the same document always gets the same id."""
+    if data.get("id"):
+        return str(data["id"])
+    basis = "|".join(str(data.get(k, "")) for k in ("url", "publisher", "title", "date"))
+    return "src-" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:12]
+
+
+def _field_of(error: Mapping[str, Any]) -> str | None:
+    loc = [str(part) for part in error.get("loc", ()) if part != "__root__"]
+    return ".".join(loc) or None
+
+
+def _pydantic_problems(raw: RawRecord, exc: ValidationError) -> list[Problem]:
+    problems = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        field_name = _field_of(error)
+        if error["type"] == "missing":
+            message = "required field is missing"
+        elif error["type"] == "extra_forbidden":
+            message = "unknown field"
+        problems.append(Problem(raw.file, raw.where, field_name, message))
+    return problems
+
+
+def build_batch(
+    records: Iterable[RawRecord],
+    existing_kinds: Callable[[Iterable[str]], Mapping[str, str]],
+) -> tuple[Batch, list[Problem]]:
+    """Check ``records`` and gather them into a batch; return the batch and every problem.
+
+    ``existing_kinds`` answers, for ids not defined in the batch, the kind of the
+    entity already stored under each (absent if none): the store's side of the checks.
+    """
+    batch = Batch()
+    problems: list[Problem] = []
+    origin: dict[str, RawRecord] = {}
+    link_records: list[tuple[RawRecord, Link]] = []
+
+    def add_entity(raw: RawRecord, entity: Entity) -> None:
+        held = batch.entities.get(entity.id)
+        if held is None:
+            batch.entities[entity.id] = entity
+            origin[entity.id] = raw
+        elif held.kind != entity.kind:
+            first = origin[entity.id]
+            problems.append(
+                Problem(
+                    raw.file,
+                    raw.where,
+                    "kind",
+                    f"id {entity.id!r} is already a {held.kind} "
+                    f"({first.file}: {first.where}), not a {entity.kind}",
+                )
+            )
+        elif held != entity:
+            first = origin[entity.id]
+            problems.append(
+                Problem(
+                    raw.file,
+                    raw.where,
+                    "id",
+                    f"id {entity.id!r} is defined again with different fields "
+                    f"(first at {first.file}: {first.where})",
+                )
+            )
+
+    for raw in records:
+        data = dict(raw.data)
+        if raw.section == "link" and isinstance(data.get("sources"), list):
+            ids: list[Any] = []
+            for position, item in enumerate(data["sources"]):
+                if isinstance(item, Mapping):
+                    inline = {"kind": domain.SOURCE_KIND, **item, "id": inline_source_id(item)}
+                    try:
+                        add_entity(raw, Entity.model_validate(inline))
+                    except ValidationError as exc:
+                        for p in _pydantic_problems(raw, exc):
+                            problems.append(
+                                Problem(p.file, p.record, f"sources[{position}].{p.field}", p.message)
+                            )
+                        continue
+                    ids.append(inline["id"])
+                else:
+                    ids.append(item)
+            data["sources"] = ids
+        try:
+            if raw.section == "entity":
+                add_entity(raw, Entity.model_validate(data))
+            else:
+                link = Link.model_validate(data)
+                link_records.append((raw, link))
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(raw, exc))
+
+    referenced = {link.source for _, link in link_records} | {link.target for _, link in link_records}
+    referenced |= {s for _, link in link_records for s in link.sources}
+    referenced |= {s for e in batch.entities.values() for s in e.sources}
+    stored = dict(existing_kinds(batch.entities.keys() | referenced))
+    for entity_id, entity in batch.entities.items():
+        if entity_id in stored and stored[entity_id] != entity.kind:
+            raw = origin[entity_id]
+            problems.append(
+                Problem(
+                    raw.file,
+                    raw.where,
+                    "kind",
+                    f"id {entity_id!r} is stored as a {stored[entity_id]}, not a {entity.kind}; "
+                    "an entity's kind cannot change",
+                )
+            )
+
+    def kind_of(entity_id: str) -> str | None:
+        held = batch.entities.get(entity_id)
+        return held.kind if held else stored.get(entity_id)
+
+    for entity_id, entity in batch.entities.items():
+        raw = origin[entity_id]
+        problems.extend(_source_problems(raw, "sources", entity.sources, kind_of))
+
+    for raw, link in link_records:
+        link_problems = _link_problems(raw, link, kind_of)
+        problems.extend(link_problems)
+        if link_problems:
+            continue
+        held = batch.links.get(link.key)
+        if held is None:
+            batch.links[link.key] = link
+        else:
+            merged = _merge_repeated_link(raw, held, link, problems)
+            if merged is not None:
+                batch.links[link.key] = merged
+    return batch, problems
+
+
+def _source_problems(
+    raw: RawRecord, field_name: str, ids: list[str], kind_of: Callable[[str], str | None]
+) -> list[Problem]:
+    problems = []
+    for source_id in ids:
+        kind = kind_of(source_id)
+        if kind is None:
+            problems.append(
+                Problem(raw.file, raw.where, field_name, f"no source with id {source_id!r}")
+            )
+        elif kind != domain.SOURCE_KIND:
+            problems.append(
+                Problem(
+                    raw.file,
+                    raw.where,
+                    field_name,
+                    f"{source_id!r} is a {kind}, not a Source",
+                )
+            )
+    return problems
+
+
+def _link_problems(
+    raw: RawRecord, link: Link, kind_of: Callable[[str], str | None]
+) -> list[Problem]:
+    problems = []
+    ends = {}
+    for end in ("source", "target"):
+        entity_id = getattr(link, end)
+        kind = kind_of(entity_id)
+        if kind is None:
+            problems.append(
+                Problem(raw.file, raw.where, end, f"no entity with id {entity_id!r}")
+            )
+        ends[end] = kind
+    relation = domain.RELATIONS[link.type]
+    if ends["source"] and ends["target"] and not relation.allows(ends["source"], ends["target"]):
+        problems.append(
+            Problem(
+                raw.file,
+                raw.where,
+                "type",
+                f"{link.type} cannot join a {ends['source']} to a {ends['target']}: it runs "
+                f"from {', '.join(sorted(relation.sources))} "
+                f"to {', '.join(sorted(relation.targets))}",
+            )
+        )
+    problems.extend(_source_problems(raw, "sources", link.sources, kind_of))
+    return problems
+
+
+def _merge_repeated_link(
+    raw: RawRecord, held: Link, link: Link, problems: list[Problem]
+) -> Link | None:
+    """The same link twice in one batch: sources add up, other fields must agree."""
+    for name in ("grading", "since", "until", "note", "tlp"):
+        mine, theirs = getattr(held, name), getattr(link, name)
+        if mine is not None and theirs is not None and mine != theirs:
+            problems.append(
+                Problem(
+                    raw.file,
+                    raw.where,
+                    name,
+                    f"the link {link.source} -{link.type}-> {link.target} is given twice "
+                    f"with {name} {mine!r} and {theirs!r}",
+                )
+            )
+            return None
+    merged: dict[str, Any] = held.model_dump()
+    for name in ("grading", "since", "until", "note", "tlp"):
+        merged[name] = getattr(held, name) or getattr(link, name)
+    merged["sources"] = list(dict.fromkeys([*held.sources, *link.sources]))
+    return Link.model_validate(merged)

@@ -1,0 +1,9 @@
+"""Commands that answer analysts' questions (chains, taskings, ...): registered on the app."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
