@@ -57,7 +57,7 @@ class PartialDate:
     def first(self) -> str:
         """The first day the date covers, as ``YYYY-MM-DD``."""
         parts = self.text.split("-")
-        return "-".join([parts[0], *(parts[1:] + ["01", "01"])[:2]])
+        return "-".join([parts[0], *[*parts[1:], "01", "01"][:2]])
 
     @property
     def last(self) -> str:

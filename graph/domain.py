@@ -218,7 +218,9 @@ INTERMEDIARIES: frozenset[str] = ACTORS | frozenset({"State", "Organisation"})
 """Who may task, pay or direct another actor: a state, its agencies and officials,
 and the intermediaries between them and the actor that acts (a company, a group,
 a private military organisation)."""
-CONTROLLED: frozenset[str] = GROUPS | frozenset({"Person", "Company", "StateAgency", "Organisation"})
+CONTROLLED: frozenset[str] = GROUPS | frozenset(
+    {"Person", "Company", "StateAgency", "Organisation"}
+)
 TARGETABLE: frozenset[str] = frozenset(
     {"Person", "Company", "Location", "State", "StateAgency", "Organisation"}
 )
@@ -388,9 +390,7 @@ RELATIONS: dict[str, Relation] = {relation.name: relation for relation in _RELAT
 
 TASKING_TYPES: tuple[str, ...] = tuple(r.name for r in _RELATIONS if r.tasking)
 FORWARD_TYPES: tuple[str, ...] = tuple(r.name for r in _RELATIONS if r.chain is Crossing.FORWARD)
-BACKWARD_TYPES: tuple[str, ...] = tuple(
-    r.name for r in _RELATIONS if r.chain is Crossing.BACKWARD
-)
+BACKWARD_TYPES: tuple[str, ...] = tuple(r.name for r in _RELATIONS if r.chain is Crossing.BACKWARD)
 ACT_TYPES: tuple[str, ...] = tuple(
     r.name for r in _RELATIONS if r.stage is Stage.ACT and r.chain is not Crossing.NONE
 )

@@ -73,7 +73,11 @@ def _start_jvm(private_dir: Path) -> None:
         with _quiet_stderr(chatter):
             jvm.start_jvm(
                 heap_size=os.environ.get("STATECRIME_EMBEDDED_HEAP", "1g"),
-                jvm_args=[f"-Djava.util.logging.config.file={logging_file}"],
+                jvm_args=[
+                    f"-Djava.util.logging.config.file={logging_file}",
+                    # the bundled web server calls sun.misc.Unsafe; JDK 25 warns on stderr
+                    "--sun-misc-unsafe-memory-access=allow",
+                ],
             )
     except Exception as exc:
         detail = chatter.read_text(encoding="utf-8", errors="replace").strip()

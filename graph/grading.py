@@ -1,4 +1,4 @@
-"""Admiralty (NATO) grading of a link: source reliability A–F, information credibility 1–6.
+"""Admiralty (NATO) grading of a link: source reliability A-F, information credibility 1-6.
 
 The two dimensions are graded independently and compared independently: "at least
 B2" means reliability A or B *and* credibility 1 or 2. F and 6 mean "cannot be
@@ -90,4 +90,3 @@ def worst(gradings: Iterable[Grading]) -> Grading:
     if not items:
         raise GradingError("no grading to combine")
     return Grading(max(g.reliability for g in items), max(g.credibility for g in items))
-

@@ -44,10 +44,7 @@ class LoadReport:
     def as_dict(self) -> dict[str, object]:
         return {
             "files": self.files,
-            **{
-                name: vars(getattr(self, name)).copy()
-                for name in ("entities", "sources", "links")
-            },
+            **{name: vars(getattr(self, name)).copy() for name in ("entities", "sources", "links")},
         }
 
 

@@ -112,7 +112,9 @@ def build_batch(
                     except ValidationError as exc:
                         for p in _pydantic_problems(raw, exc):
                             problems.append(
-                                Problem(p.file, p.record, f"sources[{position}].{p.field}", p.message)
+                                Problem(
+                                    p.file, p.record, f"sources[{position}].{p.field}", p.message
+                                )
                             )
                         continue
                     ids.append(inline["id"])
@@ -128,7 +130,9 @@ def build_batch(
         except ValidationError as exc:
             problems.extend(_pydantic_problems(raw, exc))
 
-    referenced = {link.source for _, link in link_records} | {link.target for _, link in link_records}
+    referenced = {link.source for _, link in link_records} | {
+        link.target for _, link in link_records
+    }
     referenced |= {s for _, link in link_records for s in link.sources}
     referenced |= {s for e in batch.entities.values() for s in e.sources}
     stored = dict(existing_kinds(batch.entities.keys() | referenced))
@@ -199,9 +203,7 @@ def _link_problems(
         entity_id = getattr(link, end)
         kind = kind_of(entity_id)
         if kind is None:
-            problems.append(
-                Problem(raw.file, raw.where, end, f"no entity with id {entity_id!r}")
-            )
+            problems.append(Problem(raw.file, raw.where, end, f"no entity with id {entity_id!r}"))
         ends[end] = kind
     relation = domain.RELATIONS[link.type]
     if ends["source"] and ends["target"] and not relation.allows(ends["source"], ends["target"]):

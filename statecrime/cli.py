@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from statecrime.graph.connect import StoreConnectionError, open_store, resolve_store
@@ -77,7 +78,9 @@ def settings(ctx: typer.Context) -> Settings:
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a clear error to stderr and return the exit to raise."""
-    err_console().print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err_console().print(
+        f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)
 
 
@@ -90,7 +93,8 @@ def store_for(ctx: typer.Context) -> Iterator[Store]:
     except (StoreConnectionError, EmbeddedStoreError) as exc:
         raise fail(str(exc)) from None
     except ServiceUnavailable as exc:
-        raise fail(f"the store at {resolve_store(settings(ctx).store)} stopped answering: {exc}")
+        where = resolve_store(settings(ctx).store)
+        raise fail(f"the store at {where} stopped answering: {exc}") from None
 
 
 def _print_load_report(ctx: typer.Context, report: LoadReport) -> None:

@@ -40,7 +40,9 @@ def test_every_parameter_is_declared(catalogue) -> None:
 
     for text in catalogue:
         used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", re.sub(r"//[^\n]*", "", text.text)))
-        assert used == set(text.params), f"{text.name}: uses {sorted(used)}, declares {sorted(text.params)}"
+        assert used == set(text.params), (
+            f"{text.name}: uses {sorted(used)}, declares {sorted(text.params)}"
+        )
 
 
 def test_every_text_runs_on_the_embedded_store(catalogue, empty_store: Store) -> None:

@@ -59,7 +59,9 @@ def test_partial_dates_cover_their_span(text: str, first: str, last: str) -> Non
     assert (date.first, date.last, str(date)) == (first, last, text)
 
 
-@pytest.mark.parametrize("bad", ["2019-13", "2019-02-30", "19", "2019/12/05", "yesterday", "2019-1"])
+@pytest.mark.parametrize(
+    "bad", ["2019-13", "2019-02-30", "19", "2019/12/05", "yesterday", "2019-1"]
+)
 def test_malformed_dates_are_refused(bad: str) -> None:
     with pytest.raises(DateError):
         PartialDate.parse(bad)

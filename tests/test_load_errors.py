@@ -39,7 +39,8 @@ CASES = {
         ["field 'type'", "PART_OF cannot join a CybercrimeGroup to a State"],
     ),
     "link to a missing entity": (
-        "links:\n  - {source: ru-fsb, type: TASKS, target: nobody, grading: B2, sources: [src-1]}\n",
+        "links:\n  - {source: ru-fsb, type: TASKS, target: nobody, grading: B2,"
+        " sources: [src-1]}\n",
         ["links[0]", "field 'target'", "no entity with id 'nobody'"],
     ),
     "link citing a missing source": (

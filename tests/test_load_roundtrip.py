@@ -24,7 +24,13 @@ DOCUMENT = {
             "url": "https://example.org/notice",
             "sourceType": "sanctions-notice",
         },
-        {"id": "src-nca", "publisher": "NCA", "title": "A speech", "date": "2023-07", "tlp": "GREEN"},
+        {
+            "id": "src-nca",
+            "publisher": "NCA",
+            "title": "A speech",
+            "date": "2023-07",
+            "tlp": "GREEN",
+        },
     ],
     "entities": [
         {"id": "ru", "kind": "State", "name": "Russia", "country": "RU"},
@@ -40,17 +46,34 @@ DOCUMENT = {
         {
             "id": "grp",
             "kind": "CybercrimeGroup",
-            "name": "Evil \"Corp\" \\ O'Brien",
+            "name": 'Evil "Corp" \\ O\'Brien',
             "crimeTypes": ["cyber-theft", "ransomware"],
             "description": "A test group.",
             "sources": ["src-ofac"],
         },
-        {"id": "cls", "kind": "CybercrimeGroup", "name": "Groups on its territory", "isClass": True},
+        {
+            "id": "cls",
+            "kind": "CybercrimeGroup",
+            "name": "Groups on its territory",
+            "isClass": True,
+        },
         {"id": "boss", "kind": "Person", "name": "A Boss", "roles": ["criminal", "hacker"]},
-        {"id": "inc", "kind": "Incident", "name": "A theft", "date": "2017-05", "crimeTypes": ["cyber-theft"]},
+        {
+            "id": "inc",
+            "kind": "Incident",
+            "name": "A theft",
+            "date": "2017-05",
+            "crimeTypes": ["cyber-theft"],
+        },
     ],
     "links": [
-        {"source": "ru-fsb", "type": "PART_OF", "target": "ru", "grading": "A1", "sources": ["src-ofac"]},
+        {
+            "source": "ru-fsb",
+            "type": "PART_OF",
+            "target": "ru",
+            "grading": "A1",
+            "sources": ["src-ofac"],
+        },
         {
             "source": "ru-fsb",
             "type": "TASKS",
@@ -62,9 +85,27 @@ DOCUMENT = {
             "note": "Tasked, per the notice.",
             "tlp": "AMBER",
         },
-        {"source": "ru", "type": "TOLERATES", "target": "cls", "grading": "B2", "sources": ["src-nca"]},
-        {"source": "boss", "type": "LEADS", "target": "grp", "grading": "A2", "sources": ["src-ofac"]},
-        {"source": "grp", "type": "PERPETRATED", "target": "inc", "grading": "C3", "sources": ["src-ofac"]},
+        {
+            "source": "ru",
+            "type": "TOLERATES",
+            "target": "cls",
+            "grading": "B2",
+            "sources": ["src-nca"],
+        },
+        {
+            "source": "boss",
+            "type": "LEADS",
+            "target": "grp",
+            "grading": "A2",
+            "sources": ["src-ofac"],
+        },
+        {
+            "source": "grp",
+            "type": "PERPETRATED",
+            "target": "inc",
+            "grading": "C3",
+            "sources": ["src-ofac"],
+        },
     ],
 }
 
@@ -117,8 +158,12 @@ def test_loading_a_link_again_adds_its_new_sources(empty_store: Store, tmp_path:
                         "grading": "A1",
                         "sources": [
                             "src-nca",
-                            {"publisher": "NCSC", "title": "An advisory", "date": "2020-01-02",
-                             "url": "https://example.org/advisory"},
+                            {
+                                "publisher": "NCSC",
+                                "title": "An advisory",
+                                "date": "2020-01-02",
+                                "url": "https://example.org/advisory",
+                            },
                         ],
                     }
                 ]
@@ -135,7 +180,11 @@ def test_loading_a_link_again_adds_its_new_sources(empty_store: Store, tmp_path:
 
 
 def test_jsonl_and_csv_load_the_same_graph(empty_store: Store, tmp_path: Path) -> None:
-    lines = [{"kind": "Source", **s} for s in DOCUMENT["sources"]] + DOCUMENT["entities"] + DOCUMENT["links"]
+    lines = (
+        [{"kind": "Source", **s} for s in DOCUMENT["sources"]]
+        + DOCUMENT["entities"]
+        + DOCUMENT["links"]
+    )
     jsonl = tmp_path / "records.jsonl"
     jsonl.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", "utf-8")
     load_paths(empty_store, [jsonl])
@@ -150,7 +199,7 @@ def test_jsonl_and_csv_load_the_same_graph(empty_store: Store, tmp_path: Path) -
         "src-nca,Source,,,,,,,NCA,A speech,2023-07,,,,,,,GREEN\n"
         "ru,State,Russia,,RU,,,,,,,,,,,,,\n"
         "ru-fsb,StateAgency,Federal Security Service,FSB;ФСБ,RU,gov.security,wikidata:Q5,,,,,,,,,,,\n"
-        "grp,CybercrimeGroup,\"Evil \"\"Corp\"\" \\ O'Brien\",,,,,,,,,,,,cyber-theft;ransomware,A test group.,src-ofac,\n"
+        'grp,CybercrimeGroup,"Evil ""Corp"" \\ O\'Brien",,,,,,,,,,,,cyber-theft;ransomware,A test group.,src-ofac,\n'
         "cls,CybercrimeGroup,Groups on its territory,,,,,true,,,,,,,,,,\n"
         "boss,Person,A Boss,,,,,,,,,,,criminal;hacker,,,,\n"
         "inc,Incident,A theft,,,,,,,,2017-05,,,,cyber-theft,,,\n",
@@ -160,7 +209,7 @@ def test_jsonl_and_csv_load_the_same_graph(empty_store: Store, tmp_path: Path) -
     links_csv.write_text(
         "source,type,target,grading,sources,since,until,note,tlp\n"
         "ru-fsb,PART_OF,ru,A1,src-ofac,,,,\n"
-        "ru-fsb,TASKS,grp,B2,src-ofac;src-nca,2017,2019-12-05,\"Tasked, per the notice.\",AMBER\n"
+        'ru-fsb,TASKS,grp,B2,src-ofac;src-nca,2017,2019-12-05,"Tasked, per the notice.",AMBER\n'
         "ru,TOLERATES,cls,B2,src-nca,,,,\n"
         "boss,LEADS,grp,A2,src-ofac,,,,\n"
         "grp,PERPETRATED,inc,C3,src-ofac,,,,\n",
@@ -175,9 +224,17 @@ names = st.text(
 ).filter(lambda s: s.strip() == s and s != "")
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=names, aliases=st.lists(names, max_size=3, unique=True), grading=st.sampled_from(["A1", "B2", "C3", "F6"]))
-def test_any_text_survives_the_store(empty_store: Store, tmp_path: Path, name: str, aliases: list[str], grading: str) -> None:
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=names,
+    aliases=st.lists(names, max_size=3, unique=True),
+    grading=st.sampled_from(["A1", "B2", "C3", "F6"]),
+)
+def test_any_text_survives_the_store(
+    empty_store: Store, tmp_path: Path, name: str, aliases: list[str], grading: str
+) -> None:
     wipe(empty_store)
     document = {
         "sources": [{"id": "s", "publisher": name, "title": name, "date": "2020"}],
@@ -185,7 +242,16 @@ def test_any_text_survives_the_store(empty_store: Store, tmp_path: Path, name: s
             {"id": "a", "kind": "Person", "name": name, "aliases": aliases},
             {"id": "b", "kind": "OrganisedCrimeGroup", "name": "B"},
         ],
-        "links": [{"source": "a", "type": "MEMBER_OF", "target": "b", "grading": grading, "sources": ["s"], "note": name}],
+        "links": [
+            {
+                "source": "a",
+                "type": "MEMBER_OF",
+                "target": "b",
+                "grading": grading,
+                "sources": ["s"],
+                "note": name,
+            }
+        ],
     }
     path = tmp_path / "any.json"
     path.write_text(json.dumps(document), encoding="utf-8")
