@@ -30,10 +30,15 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         yield opened
 
 
+_HOLDING: dict[int, str] = {}
+"""What each open store holds, when a fixture knows: "curated" after load_curated."""
+
+
 def wipe(store: Store) -> None:
     """Remove every node and link, keeping the schema."""
     with store.session() as session:
         session.run("MATCH (n) DETACH DELETE n").consume()
+    _HOLDING.pop(id(store), None)
 
 
 @pytest.fixture
@@ -47,17 +52,28 @@ def curated_files() -> list[Path]:
     return sorted(CURATED.glob("*.yaml"))
 
 
-@pytest.fixture
-def curated_store(store: Store) -> Store:
-    """The session's store holding exactly the curated dataset."""
+def load_curated(store: Store) -> Store:
+    """Make ``store`` hold exactly the curated dataset (loaded once while nothing wipes it).
+
+    Tests that use it only read: a test that writes must use ``empty_store``.
+    """
     from statecrime.loaders.load import load_paths
 
+    if _HOLDING.get(id(store)) == "curated":
+        return store
     wipe(store)
     files = curated_files()
     if not files:
         pytest.fail(f"no curated dataset under {CURATED}")
     load_paths(store, files)
+    _HOLDING[id(store)] = "curated"
     return store
+
+
+@pytest.fixture
+def curated_store(store: Store) -> Store:
+    """The session's store holding exactly the curated dataset (read-only use)."""
+    return load_curated(store)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,114 @@
+"""The curated dataset is valid by construction and says what data/README.md says.
+
+It loads whole into the real embedded store; every link has a grading and a
+cited source with publisher, date and URL; every entity takes part in a link;
+all four states and every actor kind are there; and each proxy chain listed in
+data/README.md is found by the chains query.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from statecrime.graph import domain
+from statecrime.graph.grading import Grading
+from statecrime.graph.store import Store
+from tests.conftest import ROOT, load_curated
+
+README = ROOT / "data" / "README.md"
+
+
+def readme_chains() -> list[list[str]]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Proxy chains in the dataset", 1)[1].split("\n## ", 1)[0]
+    return [line[2:].split(" → ") for line in section.splitlines() if re.match(r"- \S+ → ", line)]
+
+
+def test_the_readme_names_at_least_five_long_chains() -> None:
+    chains = readme_chains()
+    assert len(chains) >= 5
+    assert all(len(chain) >= 4 for chain in chains), "a chain of three hops has four nodes"
+    assert {chain[0] for chain in chains} >= {"ru", "kp", "ir", "cn"}
+
+
+@pytest.fixture(scope="module")
+def dataset(store: Store):
+    curated = load_curated(store)
+    return curated.all_entities(), curated.all_links()
+
+
+def test_every_link_is_graded_and_sourced(dataset) -> None:
+    entities, links = dataset
+    by_id = {e.id: e for e in entities}
+    assert len(links) >= 100
+    for link in links:
+        Grading.parse(link.grading)
+        assert link.sources, f"{link.key} has no source"
+        for source_id in link.sources:
+            source = by_id[source_id]
+            assert source.kind == "Source"
+        assert link.note, f"{link.key} does not say what it claims"
+
+
+def test_every_source_names_publisher_title_date_and_url(dataset) -> None:
+    entities, _ = dataset
+    sources = [e for e in entities if e.kind == "Source"]
+    assert sources
+    for source in sources:
+        assert source.publisher and source.title and source.date, source.id
+        assert source.url and source.url.startswith("https://"), f"{source.id} has no URL"
+        assert source.sourceType in domain.SOURCE_TYPES
+
+
+def test_every_entity_takes_part_in_a_link(dataset) -> None:
+    entities, links = dataset
+    linked = {link.source for link in links} | {link.target for link in links}
+    cited = {s for link in links for s in link.sources}
+    for entity in entities:
+        if entity.kind == "Source":
+            assert entity.id in cited, f"source {entity.id} is cited by no link"
+        else:
+            assert entity.id in linked, f"{entity.id} is in no link"
+
+
+def test_the_dataset_spans_the_four_states_and_every_actor_kind(dataset) -> None:
+    entities, links = dataset
+    actors = [e for e in entities if e.kind not in ("Source", "State")]
+    assert len(actors) >= 60
+    assert {e.id for e in entities if e.kind == "State"} >= {"ru", "kp", "ir", "cn"}
+    kinds = {e.kind for e in entities}
+    assert domain.ACTORS <= kinds
+    assert {"Incident", "Location"} <= kinds
+    assert any(e.isClass for e in entities), "the speech's class-level claims are missing"
+
+
+def test_proxies_of_another_nationality_are_recorded(dataset) -> None:
+    entities, links = dataset
+    country = {e.id: e.country for e in entities}
+    kind = {e.id: e.kind for e in entities}
+    crossings = [
+        link
+        for link in links
+        if link.type in domain.TASKING_TYPES
+        and kind[link.source] in ("State", "StateAgency")
+        and country.get(link.target)
+        and country.get(link.target) != country.get(link.source)
+    ]
+    assert crossings, "no state or agency tasks a proxy of another nationality"
+
+
+def test_readme_chains_follow_the_crossing_rules(dataset) -> None:
+    """Each consecutive pair is joined by a relation a chain may cross, the declared way."""
+    _, links = dataset
+    steps: set[tuple[str, str]] = set()
+    for link in links:
+        crossing = domain.RELATIONS[link.type].chain
+        if crossing is domain.Crossing.FORWARD:
+            steps.add((link.source, link.target))
+        elif crossing is domain.Crossing.BACKWARD:
+            steps.add((link.target, link.source))
+    for chain in readme_chains():
+        for a, b in zip(chain, chain[1:], strict=False):
+            assert (a, b) in steps, f"{' → '.join(chain)}: no chain step {a} → {b}"
