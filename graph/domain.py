@@ -59,7 +59,12 @@ class Stage(StrEnum):
 
 @dataclass(frozen=True)
 class Style:
-    """How the HTML view draws a kind: a fill colour, a vis-network shape, a legend group."""
+    """How the HTML view draws a kind: a fill colour, a vis-network shape, a legend group.
+
+    Shapes are ones vis-network labels *below* the node (dot, diamond, star,
+    triangle, square...): shapes that hold their label inside (box, ellipse)
+    become blank bars when a large graph is zoomed out.
+    """
 
     color: str
     shape: str
@@ -137,7 +142,7 @@ _KINDS: tuple[EntityKind, ...] = (
         "Organisation",
         "An international or non-state organisation that is not a company "
         "(the EU, the UN, a broadcaster...).",
-        _style("#546e7a", "box", "Organisation"),
+        _style("#546e7a", "square", "Organisation"),
         actor=True,
         stix_type="identity",
     ),
@@ -169,7 +174,7 @@ _KINDS: tuple[EntityKind, ...] = (
     EntityKind(
         "Person",
         "A natural person; ``roles`` says in what capacity the sources name them.",
-        _style("#2e7d32", "ellipse", "Person"),
+        _style("#2e7d32", "dot", "Person"),
         fields=("roles", "crimeTypes"),
         actor=True,
         stix_type="threat-actor",
@@ -177,7 +182,7 @@ _KINDS: tuple[EntityKind, ...] = (
     EntityKind(
         "Company",
         "A company or other registered business.",
-        _style("#8d6e63", "box", "Company"),
+        _style("#8d6e63", "triangleDown", "Company"),
         fields=("crimeTypes",),
         actor=True,
         stix_type="identity",

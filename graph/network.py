@@ -19,6 +19,7 @@ import networkx as nx
 
 from statecrime.graph import domain
 from statecrime.graph.model import Entity, Link
+from statecrime.graph.store import Store
 
 
 def source_record(source: Entity) -> dict[str, Any]:
@@ -60,3 +61,8 @@ def to_networkx(entities: Iterable[Entity], links: Iterable[Link]) -> nx.MultiDi
         if link.source in graph and link.target in graph:
             graph.add_edge(link.source, link.target, key=link.type, **edge_record(link, sources))
     return graph
+
+
+def whole_graph(store: Store) -> nx.MultiDiGraph:
+    """Every entity and link in ``store``, sources resolved on the edges."""
+    return to_networkx(store.all_entities(), store.all_links())

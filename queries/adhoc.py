@@ -63,7 +63,7 @@ def run_cypher(
                 try:
                     result = tx.run(text, params)
                     columns = list(result.keys())
-                    rows = [plain(record.data()) for record in result]
+                    rows = [{key: plain(value) for key, value in record.items()} for record in result]
                     summary = result.consume()
                     tx.commit()
                 finally:
@@ -73,7 +73,7 @@ def run_cypher(
         with transaction_rolled_back(store) as tx:
             result = tx.run(text, params)
             columns = list(result.keys())
-            rows = [plain(record.data()) for record in result]
+            rows = [{key: plain(value) for key, value in record.items()} for record in result]
             summary = result.consume()
     except Neo4jError as exc:
         raise QueryFailed(exc.message or str(exc)) from exc

@@ -1,9 +1,217 @@
-"""Commands that draw views and write exports: registered on the app."""
+"""Commands that draw views and write exports: ``statecrime view`` and ``statecrime export``.
+
+A view is one self-contained HTML file (no network needed to open it) of the
+whole graph, an entity's neighbourhood, the result of a chains query, or of an
+analyst's Cypher. ``--max-tlp`` leaves out what is marked above a level so that
+a view or an export can be shared.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from statecrime.graph import domain
+from statecrime.graph.network import whole_graph
+from statecrime.output import emit
+from statecrime.views.export import export_graph
+from statecrime.views.html import render_html
+from statecrime.views.tlp import restrict_tlp
+
+TLP_HELP = (
+    "Leave out links and sources marked above this TLP level "
+    f"({', '.join(domain.TLP_LEVELS)}); default: keep everything."
+)
+
+
+def _check_tlp(level: str | None) -> str | None:
+    if level is None:
+        return None
+    try:
+        domain.tlp_rank(level)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{level!r} is not a TLP level; use one of {', '.join(domain.TLP_LEVELS)}"
+        ) from None
+    return level.upper().removeprefix("TLP:")
+
+
+def ids_in(value: Any) -> set[str]:
+    """The entity ids in a Cypher result value: nodes, paths, relationships, lists, maps."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        props = value.get("properties")
+        if "labels" in value and isinstance(props, dict) and "id" in props:
+            found.add(str(props["id"]))
+        if "type" in value and "start" in value and "end" in value:
+            found.update(str(v) for v in (value["start"], value["end"]) if v is not None)
+        for item in value.values():
+            found |= ids_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= ids_in(item)
+    return found
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``view`` and ``export`` to ``app``."""
+    from statecrime.cli import fail, settings, store_for
+
+    @app.command()
+    def view(
+        ctx: typer.Context,
+        output: Annotated[
+            Path, typer.Option("--output", "-o", help="The HTML file to write.")
+        ] = Path("statecrime-view.html"),
+        around: Annotated[
+            str | None, typer.Option("--around", metavar="ID", help="Only ID's neighbourhood.")
+        ] = None,
+        hops: Annotated[int, typer.Option(help="With --around: how many hops out (1-3).")] = 2,
+        chains: Annotated[
+            bool, typer.Option("--chains", help="The proxy chains found with the filters below.")
+        ] = False,
+        state: Annotated[str | None, typer.Option(help="With --chains: from this state.")] = None,
+        max_hops: Annotated[int, typer.Option(help="With --chains: longest chain.")] = 4,
+        min_grading: Annotated[
+            str | None, typer.Option(help="With --chains: every hop at least this, e.g. B2.")
+        ] = None,
+        as_of: Annotated[
+            str | None, typer.Option(help="With --chains: in force on this day (YYYY-MM-DD).")
+        ] = None,
+        target_country: Annotated[
+            str | None, typer.Option(help="With --chains: the target's country (GB).")
+        ] = None,
+        crime: Annotated[str | None, typer.Option(help="With --chains: a crime type.")] = None,
+        cypher: Annotated[
+            str | None,
+            typer.Option(
+                "--cypher",
+                metavar="QUERY",
+                help="The nodes and paths a read-only Cypher query returns.",
+            ),
+        ] = None,
+        param: Annotated[
+            list[str] | None, typer.Option("--param", "-p", help="With --cypher: name=value.")
+        ] = None,
+        max_tlp: Annotated[str | None, typer.Option("--max-tlp", help=TLP_HELP)] = None,
+        size_by: Annotated[
+            str, typer.Option(help="Node size by 'degree' or 'betweenness'.")
+        ] = "degree",
+    ) -> None:
+        """Write an interactive HTML network view that opens in any browser, offline."""
+        modes = [m for m in (around is not None, chains, cypher is not None) if m]
+        if len(modes) > 1:
+            raise fail("choose one of --around, --chains and --cypher")
+        if size_by not in ("degree", "betweenness"):
+            raise fail("--size-by takes 'degree' or 'betweenness'")
+        level = _check_tlp(max_tlp)
+        highlight: list[list[str]] | None = None
+        with store_for(ctx) as store:
+            if around is not None:
+                from statecrime.queries.around import find_around
+                from statecrime.queries.bounded import BoundError
+
+                try:
+                    hood = find_around(store, around, hops)
+                except BoundError as exc:
+                    raise fail(str(exc)) from None
+                if hood is None:
+                    raise fail(f"no entity with id {around!r}")
+                graph = hood.graph()
+                title = f"Around {graph.nodes[around]['name']} ({hops} hops)"
+                highlight = None
+            elif chains:
+                from statecrime.queries.chains import find_chains
+
+                try:
+                    found = find_chains(
+                        store,
+                        state=state,
+                        max_hops=max_hops,
+                        min_grading=min_grading,
+                        as_of=as_of,
+                        target_country=target_country,
+                        crime=crime,
+                    )
+                except ValueError as exc:
+                    raise fail(str(exc)) from None
+                full = whole_graph(store)
+                keep = {node for chain in found for node in chain.ids}
+                graph = full.subgraph(keep).copy()
+                highlight = [chain.ids for chain in found]
+                title = f"Proxy chains{' from ' + state if state else ''} ({len(found)})"
+            elif cypher is not None:
+                from statecrime.queries.adhoc import QueryFailed, WriteRefused, run_cypher
+                from statecrime.values import parse_param
+
+                try:
+                    params = dict(parse_param(p) for p in param or [])
+                    result = run_cypher(store, cypher, params)
+                except (ValueError, QueryFailed, WriteRefused) as exc:
+                    raise fail(str(exc)) from None
+                keep = ids_in(result.rows)
+                full = whole_graph(store)
+                graph = full.subgraph(keep & set(full.nodes)).copy()
+                title = "Cypher result"
+            else:
+                graph = whole_graph(store)
+                title = "statecrime: states and crime"
+        if level is not None:
+            graph = restrict_tlp(graph, level)
+            title += f" (TLP:{level} and below)"
+        written = render_html(
+            graph,
+            output,
+            title=title,
+            highlight=highlight,
+            size_by=size_by,  # type: ignore[arg-type]
+        )
+        emit(
+            settings(ctx).format,
+            "view",
+            {
+                "output": str(written.resolve()),
+                "nodes": graph.number_of_nodes(),
+                "links": graph.number_of_edges(),
+                "chains": len(highlight or []),
+            },
+            [
+                {
+                    "output": str(written.resolve()),
+                    "nodes": graph.number_of_nodes(),
+                    "links": graph.number_of_edges(),
+                }
+            ],
+            ["output", "nodes", "links"],
+            title="View written",
+        )
+
+    @app.command()
+    def export(
+        ctx: typer.Context,
+        to: Annotated[str, typer.Option("--to", help="graphml, gexf or json.")] = "json",
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="The file to write.")
+        ] = None,
+        max_tlp: Annotated[str | None, typer.Option("--max-tlp", help=TLP_HELP)] = None,
+    ) -> None:
+        """Export the graph for Gephi, Cytoscape or scripts (JSON loads back with `load`)."""
+        if to not in ("graphml", "gexf", "json"):
+            raise fail("--to takes graphml, gexf or json")
+        level = _check_tlp(max_tlp)
+        target = output or Path(f"statecrime-export.{to}")
+        with store_for(ctx) as store:
+            graph = whole_graph(store)
+        if level is not None:
+            graph = restrict_tlp(graph, level)
+        written = export_graph(graph, to, target)  # type: ignore[arg-type]
+        row = {
+            "output": str(written.resolve()),
+            "format": to,
+            "nodes": graph.number_of_nodes(),
+            "links": graph.number_of_edges(),
+        }
+        emit(settings(ctx).format, "export", row, [row], list(row), title="Export written")
+
