@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from neo4j import Transaction
 from neo4j.exceptions import Neo4jError
 
 from statecrime.graph.store import Store, transaction_rolled_back
@@ -50,6 +51,14 @@ def _counters(summary: Any) -> dict[str, int]:
     return {name: getattr(counters, name) for name in names if getattr(counters, name)}
 
 
+def _run(tx: Transaction, text: str, params: dict[str, Any]) -> tuple[list[str], list[Any], Any]:
+    """Columns, rows as plain data (labels kept: ``record.data()`` would drop them), summary."""
+    result = tx.run(text, params)
+    columns = list(result.keys())
+    rows = [{key: plain(value) for key, value in record.items()} for record in result]
+    return columns, rows, result.consume()
+
+
 def run_cypher(
     store: Store, text: str, params: dict[str, Any] | None = None, *, write: bool = False
 ) -> AdhocResult:
@@ -61,20 +70,14 @@ def run_cypher(
             with store.session() as session:
                 tx = session.begin_transaction()
                 try:
-                    result = tx.run(text, params)
-                    columns = list(result.keys())
-                    rows = [{key: plain(value) for key, value in record.items()} for record in result]
-                    summary = result.consume()
+                    columns, rows, summary = _run(tx, text, params)
                     tx.commit()
                 finally:
                     if not tx.closed():
                         tx.rollback()
             return AdhocResult(columns, rows, _counters(summary))
         with transaction_rolled_back(store) as tx:
-            result = tx.run(text, params)
-            columns = list(result.keys())
-            rows = [{key: plain(value) for key, value in record.items()} for record in result]
-            summary = result.consume()
+            columns, rows, summary = _run(tx, text, params)
     except Neo4jError as exc:
         raise QueryFailed(exc.message or str(exc)) from exc
     counters = _counters(summary)
