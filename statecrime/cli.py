@@ -267,6 +267,3 @@ def main() -> None:
     """Entry point of the ``statecrime`` script."""
     app()
 
-
-if __name__ == "__main__":
-    main()

@@ -8,6 +8,7 @@ data/README.md is found by the chains query.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -74,7 +75,7 @@ def test_every_entity_takes_part_in_a_link(dataset) -> None:
 
 
 def test_the_dataset_spans_the_four_states_and_every_actor_kind(dataset) -> None:
-    entities, links = dataset
+    entities, _ = dataset
     actors = [e for e in entities if e.kind not in ("Source", "State")]
     assert len(actors) >= 60
     assert {e.id for e in entities if e.kind == "State"} >= {"ru", "kp", "ir", "cn"}
@@ -110,5 +111,5 @@ def test_readme_chains_follow_the_crossing_rules(dataset) -> None:
         elif crossing is domain.Crossing.BACKWARD:
             steps.add((link.target, link.source))
     for chain in readme_chains():
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in itertools.pairwise(chain):
             assert (a, b) in steps, f"{' → '.join(chain)}: no chain step {a} → {b}"
