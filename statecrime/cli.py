@@ -11,19 +11,14 @@ lookups and Cypher.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from neo4j.exceptions import Neo4jError, ServiceUnavailable
-from rich.markup import escape
+from neo4j.exceptions import Neo4jError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from statecrime.graph.connect import StoreConnectionError, open_store, resolve_store
-from statecrime.graph.embedded import EmbeddedStoreError
+from statecrime.cli_common import Settings, fail, settings, store_for
 from statecrime.graph.store import Store
 from statecrime.loaders.load import LoadReport, load_paths
 from statecrime.loaders.problems import LoadError
@@ -40,14 +35,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-@dataclass
-class Settings:
-    """What the global options chose, handed to every command."""
-
-    store: str | None
-    format: OutputFormat
 
 
 @app.callback()
@@ -69,32 +56,6 @@ def main_options(
     ] = OutputFormat.table,
 ) -> None:
     ctx.obj = Settings(store=store, format=fmt)
-
-
-def settings(ctx: typer.Context) -> Settings:
-    obj = ctx.find_root().obj
-    return obj if isinstance(obj, Settings) else Settings(None, OutputFormat.table)
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a clear error to stderr and return the exit to raise."""
-    err_console().print(
-        f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
-    )
-    return typer.Exit(code)
-
-
-@contextmanager
-def store_for(ctx: typer.Context) -> Iterator[Store]:
-    """Open the store the user chose, turning connection failures into clear errors."""
-    try:
-        with open_store(settings(ctx).store) as store:
-            yield store
-    except (StoreConnectionError, EmbeddedStoreError) as exc:
-        raise fail(str(exc)) from None
-    except ServiceUnavailable as exc:
-        where = resolve_store(settings(ctx).store)
-        raise fail(f"the store at {where} stopped answering: {exc}") from None
 
 
 def _print_load_report(ctx: typer.Context, report: LoadReport) -> None:

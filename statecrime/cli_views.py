@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from statecrime.cli_common import fail, settings, store_for
 from statecrime.graph import domain
 from statecrime.graph.network import whole_graph
 from statecrime.output import emit
@@ -57,8 +58,6 @@ def ids_in(value: Any) -> set[str]:
 
 def register(app: typer.Typer) -> None:
     """Add ``view`` and ``export`` to ``app``."""
-    from statecrime.cli import fail, settings, store_for
-
     @app.command()
     def view(
         ctx: typer.Context,

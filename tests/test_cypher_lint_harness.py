@@ -161,7 +161,8 @@ def test_duplicate_names_are_rejected() -> None:
         cypher_lint.lint([{"name": "a", "text": "RETURN 1"}, {"name": "a", "text": "RETURN 2"}])
 
 
-def test_missing_node_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_node_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setattr(cypher_lint.shutil, "which", lambda _tool: None)
+    monkeypatch.setattr(cypher_lint.sys, "executable", str(tmp_path / "python"))
     with pytest.raises(cypher_lint.CypherLintError, match=r"Node\.js"):
         cypher_lint.ensure_installed()

@@ -1,0 +1,84 @@
+"""Evidence for links: the Source records their ``sources`` property names.
+
+Links store only Source ids; every query that reports links with evidence
+resolves them here, in one round trip for all the links of an answer, rather
+than joining Source nodes inside each path query (which would multiply the
+rows those queries enumerate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from statecrime.graph.store import Store
+from statecrime.queries.files import query
+
+SOURCE_FIELDS = ("id", "publisher", "title", "date", "url")
+"""What a hop's evidence shows of each source, in this order (JSON and tables)."""
+
+
+def fetch_sources(store: Store, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The Source records among ``ids``, by id (ids with no Source are left out)."""
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    return {row["id"]: row for row in store.read(query("sources"), ids=wanted)}
+
+
+def evidence(ids: Iterable[str] | None, found: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A link's evidence: one record per source id, in the link's order.
+
+    A source id with no Source record (a load that named a source it did not
+    define) is still listed, with its id only, so a citation is never dropped.
+    """
+    records = []
+    for source_id in ids or []:
+        record = found.get(source_id, {"id": source_id})
+        records.append({field: record.get(field) for field in SOURCE_FIELDS})
+    return records
+
+
+@dataclass
+class Hop:
+    """One link on a path, as stored (``source`` -``type``-> ``target``), with its evidence.
+
+    ``direction`` says how the path crosses it: ``forward`` when the path goes
+    from ``source`` to ``target``, ``backward`` when it goes from ``target`` to
+    ``source`` (Russia to the FSB across "FSB PART_OF Russia").
+    ``sources`` holds one record per source (see :data:`SOURCE_FIELDS`) once
+    :func:`attach` has run, and ``{"id": ...}`` stubs before.
+    """
+
+    source: str
+    target: str
+    type: str
+    direction: str
+    grading: str
+    since: str | None = None
+    until: str | None = None
+    note: str | None = None
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Hop:
+        """A hop from the map the ``.cypher`` files return for a link."""
+        return cls(
+            source=row["source"],
+            target=row["target"],
+            type=row["type"],
+            direction=row.get("direction") or "forward",
+            grading=row["grading"],
+            since=row.get("since"),
+            until=row.get("until"),
+            note=row.get("note"),
+            sources=[{"id": s} for s in row.get("sources") or []],
+        )
+
+
+def attach(store: Store, hops: Sequence[Hop]) -> None:
+    """Replace the hops' source stubs by the Source records, fetched in one query."""
+    found = fetch_sources(store, (s["id"] for hop in hops for s in hop.sources))
+    for hop in hops:
+        hop.sources = evidence([s["id"] for s in hop.sources], found)

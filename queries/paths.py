@@ -1,0 +1,124 @@
+"""Connections between two entities: the shortest paths, and every path up to N hops.
+
+Both searches cross links of any type in either direction (a hop's
+``direction`` says which way): ``queries/paths_shortest.cypher`` uses
+``allShortestPaths`` (up to 10 hops, whatever ``max_hops`` says, so a distant
+connection is still found), ``queries/paths_all.cypher`` lists the simple paths
+up to ``max_hops``, shortest first, leaving out the types in ``exclude`` (the
+shortest search leaves none out: the two engines apply a filter inside
+``allShortestPaths`` at different moments and would disagree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from statecrime.graph import domain
+from statecrime.graph.grading import Grading, worst
+from statecrime.graph.store import Store
+from statecrime.queries.bounded import pick, variants
+from statecrime.queries.evidence import Hop, attach
+from statecrime.queries.files import query
+
+DEFAULT_MAX_HOPS = 4
+HOP_BOUNDS = range(1, 7)
+NO_LIMIT = 1_000_000_000
+
+TEXTS = variants("paths_all", "[*1..{n}]", HOP_BOUNDS)
+
+
+@dataclass
+class PathRecord:
+    """One path: its entities in order from the first entity asked, and its hops."""
+
+    nodes: list[dict[str, Any]]
+    hops: list[Hop]
+
+    @property
+    def ids(self) -> list[str]:
+        return [node["id"] for node in self.nodes]
+
+    @property
+    def grading(self) -> str:
+        return str(worst(Grading.parse(hop.grading) for hop in self.hops))
+
+    @property
+    def key(self) -> str:
+        parts = [self.ids[0]]
+        for hop, node in zip(self.hops, self.ids[1:], strict=True):
+            parts += [hop.type, node]
+        return " ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "grading": self.grading,
+            "length": len(self.hops),
+            "nodes": [dict(node) for node in self.nodes],
+            "hops": [asdict(hop) for hop in self.hops],
+        }
+
+
+@dataclass
+class Connection:
+    """How two entities connect: ``shortest`` paths and ``paths`` up to the bound."""
+
+    source: str
+    target: str
+    max_hops: int
+    shortest: list[PathRecord] = field(default_factory=list)
+    paths: list[PathRecord] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.source,
+            "to": self.target,
+            "maxHops": self.max_hops,
+            "shortest": [p.as_dict() for p in self.shortest],
+            "paths": [p.as_dict() for p in self.paths],
+        }
+
+
+def _records(rows: list[dict[str, Any]]) -> list[PathRecord]:
+    records: dict[str, PathRecord] = {}
+    for row in rows:
+        record = PathRecord(
+            nodes=[{k: n.get(k) for k in ("id", "kind", "name", "country")} for n in row["nodes"]],
+            hops=[Hop.from_row(h) for h in row["hops"]],
+        )
+        records.setdefault(record.key, record)
+    return sorted(records.values(), key=lambda p: (len(p.hops), p.key))
+
+
+def find_paths(
+    store: Store,
+    source: str,
+    target: str,
+    *,
+    max_hops: int = DEFAULT_MAX_HOPS,
+    exclude: Sequence[str] = (),
+    limit: int | None = None,
+) -> Connection:
+    """The shortest paths and the simple paths up to ``max_hops`` from ``source`` to ``target``.
+
+    Raises ``ValueError`` when the two ids are the same or an excluded type is
+    not a relation of the domain, ``BoundError`` when ``max_hops`` is outside 1-6.
+    """
+    if source == target:
+        raise ValueError("a path needs two different entities")
+    unknown = [t for t in exclude if t not in domain.RELATIONS]
+    if unknown:
+        raise ValueError(
+            f"unknown relation type(s) {', '.join(unknown)}; "
+            f"expected some of: {', '.join(domain.RELATIONS)}"
+        )
+    text = pick(TEXTS, max_hops)
+    shortest = _records(store.read(query("paths_shortest"), fromId=source, toId=target))
+    paths = _records(
+        store.read(text, fromId=source, toId=target, excludeTypes=list(exclude), limit=NO_LIMIT)
+    )
+    if limit is not None:
+        paths = paths[:limit]
+    attach(store, [hop for p in [*shortest, *paths] for hop in p.hops])
+    return Connection(source, target, max_hops, shortest, paths)

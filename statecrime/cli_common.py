@@ -1,0 +1,55 @@
+"""What every command shares: the global settings, clear failures, the store.
+
+Kept apart from :mod:`statecrime.cli` so that the command modules
+(:mod:`statecrime.cli_analysis`, :mod:`statecrime.cli_views`,
+:mod:`statecrime.cli_demo`) import it without importing the app itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import typer
+from neo4j.exceptions import ServiceUnavailable
+from rich.markup import escape
+
+from statecrime.graph.connect import StoreConnectionError, open_store, resolve_store
+from statecrime.graph.embedded import EmbeddedStoreError
+from statecrime.graph.store import Store
+from statecrime.output import OutputFormat, err_console
+
+
+@dataclass
+class Settings:
+    """What the global options chose, handed to every command."""
+
+    store: str | None
+    format: OutputFormat
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Settings) else Settings(None, OutputFormat.table)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a clear error to stderr and return the exit to raise."""
+    err_console().print(
+        f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
+    )
+    return typer.Exit(code)
+
+
+@contextmanager
+def store_for(ctx: typer.Context) -> Iterator[Store]:
+    """Open the store the user chose, turning connection failures into clear errors."""
+    try:
+        with open_store(settings(ctx).store) as store:
+            yield store
+    except (StoreConnectionError, EmbeddedStoreError) as exc:
+        raise fail(str(exc)) from None
+    except ServiceUnavailable as exc:
+        where = resolve_store(settings(ctx).store)
+        raise fail(f"the store at {where} stopped answering: {exc}") from None
