@@ -113,3 +113,11 @@ def test_readme_chains_follow_the_crossing_rules(dataset) -> None:
     for chain in readme_chains():
         for a, b in itertools.pairwise(chain):
             assert (a, b) in steps, f"{' → '.join(chain)}: no chain step {a} → {b}"
+
+
+def test_the_chains_query_finds_every_readme_chain(store: Store) -> None:
+    from statecrime.queries.chains import find_chains
+
+    found = {tuple(chain.ids) for chain in find_chains(load_curated(store), max_hops=6)}
+    for chain in readme_chains():
+        assert tuple(chain) in found, f"not found as a maximal chain: {' → '.join(chain)}"
