@@ -40,8 +40,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import networkx as nx
+
 from statecrime.graph import domain
 from statecrime.graph.grading import Grading, worst
+from statecrime.graph.network import to_networkx
 from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
 from statecrime.queries.evidence import Hop, attach
@@ -195,3 +198,17 @@ def _chain(row: dict[str, Any]) -> Chain:
 def attach_evidence(store: Store, chains: list[Chain]) -> None:
     """Replace each hop's source ids by the Source records, fetched in one query."""
     attach(store, [hop for chain in chains for hop in chain.hops])
+
+
+def chains_graph(store: Store, chains: list[Chain]) -> nx.MultiDiGraph:
+    """The chains' entities and hops as the view's networkx graph, evidence resolved.
+
+    Only the links the chains cross are drawn (not every link among their
+    entities), built from the stored records so the view shows every field.
+    """
+    ids = {node["id"] for chain in chains for node in chain.nodes}
+    keys = {(h.source, h.type, h.target) for chain in chains for h in chain.hops}
+    links = store.fetch_links(keys)
+    source_ids = {s for link in links.values() for s in link.sources}
+    entities = store.fetch_entities(ids | source_ids)
+    return to_networkx(entities.values(), links.values())

@@ -20,12 +20,13 @@ import typer
 from statecrime.cli_common import fail, settings, store_for
 from statecrime.queries.analysis import DEFAULT_EXCLUDE, Broker, Communities
 from statecrime.queries.around import DEFAULT_HOPS, Neighbourhood
-from statecrime.queries.chains import DEFAULT_MAX_HOPS, Chain
+from statecrime.queries.chains import DEFAULT_MAX_HOPS, Chain, chains_graph
 from statecrime.queries.evidence import Hop
 from statecrime.queries.paths import Connection
 from statecrime.queries.report import chain_text
 from statecrime.queries.taskings import Tasking, by_state
 from statecrime.queries.timeline import Event
+from statecrime.views.html import render_html
 
 
 class Output(NamedTuple):
@@ -262,29 +263,24 @@ def timeline_output(events: Sequence[Event], ids: Sequence[str], chain: bool) ->
     return Output(payload, rows, ["date", "event", "what", "grading", "sources"], title)
 
 
-def chains_graph(store: Any, chains: Sequence[Chain]) -> Any:
-    """The chains' entities and hops as the view's networkx graph, evidence resolved.
-
-    Built with :func:`statecrime.graph.network.to_networkx` from the stored
-    records, so the view shows every field of each entity and link.
-    """
-    from statecrime.graph.network import to_networkx
-
-    ids = {node["id"] for chain in chains for node in chain.nodes}
-    keys = {(h.source, h.type, h.target) for chain in chains for h in chain.hops}
-    links = store.fetch_links(keys)
-    source_ids = {s for link in links.values() for s in link.sources}
-    entities = store.fetch_entities(ids | source_ids)
-    return to_networkx(entities.values(), links.values())
-
-
-def render_view() -> Callable[..., Any] | None:
-    """The views' ``render_html``, or None when the views are not installed."""
-    try:
-        from statecrime.views.html import render_html
-    except ImportError:
-        return None
-    return render_html
+StateOption = Annotated[
+    str | None, typer.Option(help="Start from this entity id (default: every state).")
+]
+MaxHopsOption = Annotated[int, typer.Option(help="Longest chain searched, 1 to 6 hops.")]
+MinGradingOption = Annotated[
+    str | None,
+    typer.Option(help="Every hop graded at least this, in both dimensions (e.g. B2)."),
+]
+AsOfOption = Annotated[
+    str | None, typer.Option(help="Every hop in force on this day (YYYY-MM-DD).")
+]
+TargetCountryOption = Annotated[
+    str | None, typer.Option(help="The chain's last entity has this country (e.g. GB).")
+]
+CrimeOption = Annotated[
+    str | None, typer.Option(help="An entity of the chain has this crime type.")
+]
+"""The chain filters, declared once for ``chains`` and ``view --chains``."""
 
 
 def register(app: typer.Typer) -> None:
@@ -313,25 +309,12 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def chains(
         ctx: typer.Context,
-        state: Annotated[
-            str | None, typer.Option(help="Start from this entity id (default: every state).")
-        ] = None,
-        max_hops: Annotated[
-            int, typer.Option(help="Longest chain searched, 1 to 6 hops.")
-        ] = DEFAULT_MAX_HOPS,
-        min_grading: Annotated[
-            str | None,
-            typer.Option(help="Every hop graded at least this, in both dimensions (e.g. B2)."),
-        ] = None,
-        as_of: Annotated[
-            str | None, typer.Option(help="Every hop in force on this day (YYYY-MM-DD).")
-        ] = None,
-        target_country: Annotated[
-            str | None, typer.Option(help="The chain's last entity has this country (e.g. GB).")
-        ] = None,
-        crime: Annotated[
-            str | None, typer.Option(help="An entity of the chain has this crime type.")
-        ] = None,
+        state: StateOption = None,
+        max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
+        min_grading: MinGradingOption = None,
+        as_of: AsOfOption = None,
+        target_country: TargetCountryOption = None,
+        crime: CrimeOption = None,
         limit: Annotated[
             int | None, typer.Option(min=1, help="At most this many chains, best first.")
         ] = None,
@@ -350,9 +333,6 @@ def register(app: typer.Typer) -> None:
                 check_filters(min_grading, as_of, target_country, crime),
             )
         )
-        render = render_view() if view is not None else None
-        if view is not None and render is None:
-            raise fail("the HTML view is not available in this installation")
         graph = None
         with store_for(ctx) as store:
             if state:
@@ -382,8 +362,8 @@ def register(app: typer.Typer) -> None:
         }
         out = chains_output(found, query)
         show(ctx, "chains", out)
-        if render is not None and graph is not None and view is not None:
-            render(graph, view, title=out.title, highlight=[c.ids for c in found])
+        if graph is not None and view is not None:
+            render_html(graph, view, title=out.title, highlight=[c.ids for c in found])
             err_console().print(f"view written to {view}", highlight=False)
 
     @app.command()

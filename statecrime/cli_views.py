@@ -13,10 +13,19 @@ from typing import Annotated, Any
 
 import typer
 
+from statecrime.cli_analysis import (
+    AsOfOption,
+    CrimeOption,
+    MaxHopsOption,
+    MinGradingOption,
+    StateOption,
+    TargetCountryOption,
+)
 from statecrime.cli_common import fail, settings, store_for
 from statecrime.graph import domain
 from statecrime.graph.network import whole_graph
 from statecrime.output import emit
+from statecrime.queries.chains import DEFAULT_MAX_HOPS
 from statecrime.views.export import export_graph
 from statecrime.views.html import render_html
 from statecrime.views.tlp import restrict_tlp
@@ -71,18 +80,12 @@ def register(app: typer.Typer) -> None:
         chains: Annotated[
             bool, typer.Option("--chains", help="The proxy chains found with the filters below.")
         ] = False,
-        state: Annotated[str | None, typer.Option(help="With --chains: from this state.")] = None,
-        max_hops: Annotated[int, typer.Option(help="With --chains: longest chain.")] = 4,
-        min_grading: Annotated[
-            str | None, typer.Option(help="With --chains: every hop at least this, e.g. B2.")
-        ] = None,
-        as_of: Annotated[
-            str | None, typer.Option(help="With --chains: in force on this day (YYYY-MM-DD).")
-        ] = None,
-        target_country: Annotated[
-            str | None, typer.Option(help="With --chains: the target's country (GB).")
-        ] = None,
-        crime: Annotated[str | None, typer.Option(help="With --chains: a crime type.")] = None,
+        state: StateOption = None,
+        max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
+        min_grading: MinGradingOption = None,
+        as_of: AsOfOption = None,
+        target_country: TargetCountryOption = None,
+        crime: CrimeOption = None,
         cypher: Annotated[
             str | None,
             typer.Option(
@@ -122,7 +125,7 @@ def register(app: typer.Typer) -> None:
                 title = f"Around {graph.nodes[around]['name']} ({hops} hops)"
                 highlight = None
             elif chains:
-                from statecrime.queries.chains import find_chains
+                from statecrime.queries.chains import chains_graph, find_chains
 
                 try:
                     found = find_chains(
@@ -136,9 +139,7 @@ def register(app: typer.Typer) -> None:
                     )
                 except ValueError as exc:
                     raise fail(str(exc)) from None
-                full = whole_graph(store)
-                keep = {node for chain in found for node in chain.ids}
-                graph = full.subgraph(keep).copy()
+                graph = chains_graph(store, found)
                 highlight = [chain.ids for chain in found]
                 title = f"Proxy chains{' from ' + state if state else ''} ({len(found)})"
             elif cypher is not None:

@@ -66,10 +66,10 @@ def test_every_source_names_publisher_title_date_and_url(dataset) -> None:
 def test_every_entity_takes_part_in_a_link(dataset) -> None:
     entities, links = dataset
     linked = {link.source for link in links} | {link.target for link in links}
-    cited = {s for link in links for s in link.sources}
+    cited = {s for link in links for s in link.sources} | {s for e in entities for s in e.sources}
     for entity in entities:
         if entity.kind == "Source":
-            assert entity.id in cited, f"source {entity.id} is cited by no link"
+            assert entity.id in cited, f"source {entity.id} is cited by no link or entity"
         else:
             assert entity.id in linked, f"{entity.id} is in no link"
 
