@@ -37,17 +37,16 @@ independent networkx answer):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import networkx as nx
 
 from statecrime.graph import domain
-from statecrime.graph.grading import Grading, worst
+from statecrime.graph.grading import Grading
 from statecrime.graph.network import to_networkx
 from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
-from statecrime.queries.evidence import Hop, attach
+from statecrime.queries.evidence import Hop, Route, attach
 
 __all__ = ["Chain", "ChainFilterError", "Hop", "find_chains"]
 
@@ -83,38 +82,11 @@ def chain_params() -> dict[str, list[str]]:
     }
 
 
-@dataclass
-class Chain:
-    """A proxy chain: its entities in reading order, its hops, and its grading."""
-
-    nodes: list[dict[str, Any]]
-    hops: list[Hop]
-    grading: str
-
-    @property
-    def ids(self) -> list[str]:
-        """The entity ids in reading order, from the state outwards."""
-        return [node["id"] for node in self.nodes]
-
-    @property
-    def key(self) -> str:
-        """What identifies the chain: ids and relation types in order."""
-        parts = [self.ids[0]]
-        for hop, node in zip(self.hops, self.ids[1:], strict=True):
-            parts += [hop.type, node]
-        return " ".join(parts)
+class Chain(Route):
+    """A proxy chain: its entities in reading order from the state outwards, its hops."""
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.grading, len(self.hops), self.key)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The chain as JSON documents show it (see queries/README.md)."""
-        return {
-            "grading": self.grading,
-            "length": len(self.hops),
-            "nodes": [dict(node) for node in self.nodes],
-            "hops": [asdict(hop) for hop in self.hops],
-        }
 
 
 def check_filters(
@@ -190,9 +162,7 @@ def _chain(row: dict[str, Any]) -> Chain:
         }
         for node in row["nodes"]
     ]
-    hops = [Hop.from_row(hop) for hop in row["hops"]]
-    grading = str(worst(Grading.parse(h.grading) for h in hops))
-    return Chain(nodes=nodes, hops=hops, grading=grading)
+    return Chain(nodes=nodes, hops=[Hop.from_row(hop) for hop in row["hops"]])
 
 
 def attach_evidence(store: Store, chains: list[Chain]) -> None:

@@ -9,9 +9,10 @@ rows those queries enumerate).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from statecrime.graph.grading import Grading, worst
 from statecrime.graph.store import Store
 from statecrime.queries.files import query
 
@@ -82,3 +83,40 @@ def attach(store: Store, hops: Sequence[Hop]) -> None:
     found = fetch_sources(store, (s["id"] for hop in hops for s in hop.sources))
     for hop in hops:
         hop.sources = evidence([s["id"] for s in hop.sources], found)
+
+
+@dataclass
+class Route:
+    """Entities in order and the hops between them: what chains and paths both are.
+
+    Its grading is the worst letter and the worst digit of its hops; its key (ids
+    and relation types in order) tells two routes apart, parallel links included.
+    """
+
+    nodes: list[dict[str, Any]]
+    hops: list[Hop]
+
+    @property
+    def ids(self) -> list[str]:
+        """The entity ids in order."""
+        return [node["id"] for node in self.nodes]
+
+    @property
+    def grading(self) -> str:
+        return str(worst(Grading.parse(hop.grading) for hop in self.hops))
+
+    @property
+    def key(self) -> str:
+        parts = [self.ids[0]]
+        for hop, node in zip(self.hops, self.ids[1:], strict=True):
+            parts += [hop.type, node]
+        return " ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The route as JSON documents show it (see queries/README.md)."""
+        return {
+            "grading": self.grading,
+            "length": len(self.hops),
+            "nodes": [dict(node) for node in self.nodes],
+            "hops": [asdict(hop) for hop in self.hops],
+        }

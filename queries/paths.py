@@ -12,14 +12,13 @@ shortest search leaves none out: the two engines apply a filter inside
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from statecrime.graph import domain
-from statecrime.graph.grading import Grading, worst
 from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
-from statecrime.queries.evidence import Hop, attach
+from statecrime.queries.evidence import Hop, Route, attach
 from statecrime.queries.files import query
 
 DEFAULT_MAX_HOPS = 4
@@ -29,35 +28,8 @@ NO_LIMIT = 1_000_000_000
 TEXTS = variants("paths_all", "[*1..{n}]", HOP_BOUNDS)
 
 
-@dataclass
-class PathRecord:
+class PathRecord(Route):
     """One path: its entities in order from the first entity asked, and its hops."""
-
-    nodes: list[dict[str, Any]]
-    hops: list[Hop]
-
-    @property
-    def ids(self) -> list[str]:
-        return [node["id"] for node in self.nodes]
-
-    @property
-    def grading(self) -> str:
-        return str(worst(Grading.parse(hop.grading) for hop in self.hops))
-
-    @property
-    def key(self) -> str:
-        parts = [self.ids[0]]
-        for hop, node in zip(self.hops, self.ids[1:], strict=True):
-            parts += [hop.type, node]
-        return " ".join(parts)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "grading": self.grading,
-            "length": len(self.hops),
-            "nodes": [dict(node) for node in self.nodes],
-            "hops": [asdict(hop) for hop in self.hops],
-        }
 
 
 @dataclass
