@@ -3,7 +3,8 @@
 Node key: the entity id; node attributes: the entity record (camelCase fields).
 Edge key: the relation type; edge attributes: the link record with its sources
 *resolved* to Source records, so a view or an export carries the evidence itself
-and not just ids. Source entities are not nodes: they are evidence on edges.
+and not just ids; an entity's own ``sources`` are resolved the same way. Source
+entities are not nodes: they are evidence on edges and nodes.
 
 >>> g = to_networkx([Entity(id="ru", kind="State", name="Russia")], [])
 >>> g.nodes["ru"]["name"]
@@ -35,9 +36,13 @@ def source_record(source: Entity) -> dict[str, Any]:
     }
 
 
-def node_record(entity: Entity) -> dict[str, Any]:
-    """Every field of an entity, defaults included, so consumers need no lookups."""
-    return entity.model_dump()
+def node_record(entity: Entity, sources: dict[str, Entity]) -> dict[str, Any]:
+    """Every field of an entity, defaults included, its own sources resolved like a link's."""
+    record = entity.model_dump()
+    record["sources"] = [
+        source_record(sources[s]) if s in sources else {"id": s} for s in entity.sources
+    ]
+    return record
 
 
 def edge_record(link: Link, sources: dict[str, Entity]) -> dict[str, Any]:
@@ -52,11 +57,14 @@ def to_networkx(entities: Iterable[Entity], links: Iterable[Link]) -> nx.MultiDi
     """Build the graph; links whose ends are not among ``entities`` are left out."""
     graph = nx.MultiDiGraph()
     sources: dict[str, Entity] = {}
+    actors = []
     for entity in entities:
         if entity.kind == domain.SOURCE_KIND:
             sources[entity.id] = entity
         else:
-            graph.add_node(entity.id, **node_record(entity))
+            actors.append(entity)
+    for entity in actors:
+        graph.add_node(entity.id, **node_record(entity, sources))
     for link in links:
         if link.source in graph and link.target in graph:
             graph.add_edge(link.source, link.target, key=link.type, **edge_record(link, sources))

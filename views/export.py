@@ -30,6 +30,8 @@ from typing import Any, Literal
 import networkx as nx
 
 from statecrime.graph.domain import SOURCE_KIND
+from statecrime.graph.model import Entity, Link
+from statecrime.graph.network import to_networkx
 
 ExportFormat = Literal["graphml", "gexf", "json"]
 
@@ -58,6 +60,18 @@ def _source_record(source: dict[str, Any]) -> dict[str, Any]:
     return _compact(record)
 
 
+def _cite(cited: list[Any], sources: dict[str, dict[str, Any]]) -> list[str]:
+    """The ids of resolved sources (or ids as given), each source kept once in ``sources``."""
+    ids = []
+    for source in cited:
+        if isinstance(source, dict):
+            sources.setdefault(str(source["id"]), _source_record(source))
+            ids.append(str(source["id"]))
+        else:
+            ids.append(str(source))
+    return ids
+
+
 def graph_records(graph: nx.MultiDiGraph) -> dict[str, Any]:
     """The graph as the versioned record document (see the module docstring).
 
@@ -72,14 +86,13 @@ def graph_records(graph: nx.MultiDiGraph) -> dict[str, Any]:
         record = _compact({"id": node} | dict(attrs))
         if record.get("kind") == SOURCE_KIND:
             sources.setdefault(str(record["id"]), record)
-        else:
-            entities.append(record)
+            continue
+        if record.get("sources"):
+            record["sources"] = _cite(record["sources"], sources)
+        entities.append(record)
     links: list[dict[str, Any]] = []
     for u, v, key, attrs in graph.edges(keys=True, data=True):
-        ids: list[str] = []
-        for source in attrs.get("sources") or []:
-            sources.setdefault(str(source["id"]), _source_record(source))
-            ids.append(str(source["id"]))
+        ids = _cite(attrs.get("sources") or [], sources)
         link = {
             "source": u,
             "type": attrs.get("type") or key,
@@ -101,35 +114,13 @@ def graph_from_records(document: dict[str, Any]) -> nx.MultiDiGraph:
     """The graph of a record document, in the shape the view and exports take.
 
     The inverse of :func:`graph_records`, for tests and for files read without
-    a store: each link's source ids are resolved to the source records.
+    a store: the records are validated as the loader validates them, then built
+    by :func:`statecrime.graph.network.to_networkx`, like a graph from the store.
     """
-    graph = nx.MultiDiGraph()
-    defaults: dict[str, Any] = {
-        "aliases": [],
-        "country": None,
-        "topics": [],
-        "identifiers": {},
-        "isClass": False,
-        "description": None,
-    }
-    for entity in document.get("entities", []):
-        graph.add_node(entity["id"], **(defaults | entity))
-    by_id = {str(source["id"]): source for source in document.get("sources", [])}
-    for link in document.get("links", []):
-        resolved = []
-        for source_id in link.get("sources", []):
-            source = by_id.get(str(source_id), {"id": source_id})
-            resolved.append({key: source.get(key) for key in SOURCE_FIELDS})
-        graph.add_edge(
-            link["source"],
-            link["target"],
-            key=link["type"],
-            type=link["type"],
-            grading=link.get("grading"),
-            sources=resolved,
-            **{field: link.get(field) for field in LINK_FIELDS},
-        )
-    return graph
+    sources = [{"kind": SOURCE_KIND, **source} for source in document.get("sources", [])]
+    entities = [Entity.model_validate(e) for e in [*document.get("entities", []), *sources]]
+    links = [Link.model_validate(link) for link in document.get("links", [])]
+    return to_networkx(entities, links)
 
 
 def _scalar_attrs(attrs: dict[str, Any]) -> dict[str, Any]:

@@ -154,6 +154,7 @@ def _entity_info(attrs: dict[str, Any]) -> dict[str, Any]:
         "description": attrs.get("description"),
         "identifiers": {str(k): str(v) for k, v in dict(identifiers).items()},
         "isClass": bool(attrs.get("isClass")),
+        "sources": [_source_info(s) for s in attrs.get("sources") or [] if isinstance(s, dict)],
     }
 
 

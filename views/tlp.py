@@ -44,7 +44,10 @@ def restrict_tlp(graph: nx.MultiDiGraph, max_tlp: str) -> nx.MultiDiGraph:
     result.graph.update(graph.graph)
     for node, attrs in graph.nodes(data=True):
         if _allowed(attrs.get("tlp"), limit):
-            result.add_node(node, **dict(attrs))
+            data = dict(attrs)
+            if data.get("sources"):
+                data["sources"] = _shareable_sources(data["sources"], limit)
+            result.add_node(node, **data)
     for u, v, key, attrs in graph.edges(keys=True, data=True):
         if u not in result or v not in result or not _allowed(attrs.get("tlp"), limit):
             continue

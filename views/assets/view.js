@@ -65,6 +65,13 @@
     });
     row(dl, "about", info.description);
     card.appendChild(dl);
+    var sources = info.sources || [];
+    if (sources.length) {
+      card.appendChild(el("div", "Evidence (" + sources.length + "):", "sc-kind"));
+      var ol = el("ol");
+      sources.forEach(function (s) { ol.appendChild(sourceItem(s)); });
+      card.appendChild(ol);
+    }
     return card;
   }
 
