@@ -95,13 +95,17 @@ def load_paths(
     records = read_paths(paths, fmt)
     on_progress("checking", 1, 4)
 
+    stored: dict[str, Entity] = {}
+
     def existing_kinds(ids: Iterable[str]) -> dict[str, str]:
-        return {i: e.kind for i, e in store.fetch_entities(ids).items()}
+        # fetched once: the comparison below reuses what the checks fetched
+        stored.update(store.fetch_entities(ids))
+        return {i: e.kind for i, e in stored.items()}
 
     batch = check_records(records, existing_kinds)
     report = LoadReport(files=[str(p) for p in paths])
     on_progress("comparing with the store", 2, 4)
-    entities, links = _changes(store, batch, report)
+    entities, links = _changes(store, batch, stored, report)
     on_progress("writing", 3, 4)
     if entities or links:
         store.write(entities, links)
@@ -109,9 +113,14 @@ def load_paths(
     return report
 
 
-def _changes(store: Store, batch: Batch, report: LoadReport) -> tuple[list[Entity], list[Link]]:
-    """The merged records that differ from the store, counting as it goes."""
-    stored_entities = store.fetch_entities(batch.entities)
+def _changes(
+    store: Store, batch: Batch, stored_entities: Mapping[str, Entity], report: LoadReport
+) -> tuple[list[Entity], list[Link]]:
+    """The merged records that differ from the store, counting as it goes.
+
+    ``stored_entities`` holds the stored versions of the batch's entities (those
+    not in it are new).
+    """
     to_write_entities = []
     for entity_id, entity in batch.entities.items():
         stored = stored_entities.get(entity_id)
