@@ -128,8 +128,7 @@ _KINDS: tuple[EntityKind, ...] = (
         "State",
         "A sovereign state, as an actor (Russia, North Korea...).",
         _style("#b71c1c", "star", "State"),
-        required=(),
-        stix_type="identity",
+        stix_type="location",
     ),
     EntityKind(
         "StateAgency",
@@ -450,7 +449,7 @@ CRIME_TYPES: tuple[str, ...] = (
 )
 """Crime types, for groups, persons and incidents, and the ``--crime`` filter of chains."""
 
-TLP_LEVELS: tuple[str, ...] = ("CLEAR", "GREEN", "AMBER", "RED")
+TLP_LEVELS: tuple[str, ...] = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 """Traffic Light Protocol markings, least restricted first (TLP 2.0; WHITE reads as CLEAR)."""
 
 COMMON_FIELDS: tuple[str, ...] = (
@@ -470,15 +469,28 @@ COMMON_FIELDS: tuple[str, ...] = (
 ALL_KIND_FIELDS: frozenset[str] = frozenset(f for k in _KINDS for f in k.fields)
 
 
+def tlp_level(marking: object) -> str:
+    """A TLP marking in our words: ``tlp:amber`` is AMBER, TLP 1.0's WHITE is CLEAR.
+
+    Raises ValueError naming the levels when the marking is none of them.
+
+    >>> tlp_level("tlp:white")
+    'CLEAR'
+    """
+    norm = str(marking).strip().upper().removeprefix("TLP:")
+    if norm == "WHITE":
+        norm = "CLEAR"
+    if norm not in TLP_LEVELS:
+        raise ValueError(
+            f"unknown TLP marking {marking!r}; expected one of: {', '.join(TLP_LEVELS)}"
+        )
+    return norm
+
+
 def tlp_rank(level: str) -> int:
-    """The position of a TLP marking, 0 for CLEAR; ``WHITE`` is TLP 1.0's CLEAR.
+    """The position of a TLP marking, 0 for CLEAR.
 
     >>> tlp_rank("AMBER") > tlp_rank("GREEN")
     True
     """
-    norm = level.upper().removeprefix("TLP:")
-    if norm == "WHITE":
-        norm = "CLEAR"
-    if norm == "AMBER+STRICT":
-        norm = "AMBER"
-    return TLP_LEVELS.index(norm)
+    return TLP_LEVELS.index(tlp_level(level))

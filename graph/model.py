@@ -56,17 +56,6 @@ def _partial_date(value: object) -> str:
     return PartialDate.parse(value).text
 
 
-def _tlp(value: object) -> str:
-    text = str(value).strip().upper().removeprefix("TLP:")
-    if text == "WHITE":
-        text = "CLEAR"
-    if text not in domain.TLP_LEVELS:
-        raise ValueError(
-            f"unknown TLP marking {value!r}; expected one of: {', '.join(domain.TLP_LEVELS)}"
-        )
-    return text
-
-
 def _country(value: object) -> str:
     text = str(value).strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", text):
@@ -85,7 +74,7 @@ KindName = Annotated[str, AfterValidator(_one_of(domain.ENTITY_KINDS, "entity ki
 RelationName = Annotated[str, AfterValidator(_one_of(domain.RELATIONS, "relation type"))]
 GradingCode = Annotated[str, BeforeValidator(_grading)]
 DateText = Annotated[str, BeforeValidator(_partial_date)]
-Tlp = Annotated[str, BeforeValidator(_tlp)]
+Tlp = Annotated[str, BeforeValidator(domain.tlp_level)]
 Country = Annotated[str, BeforeValidator(_country)]
 TextList = Annotated[list[Text], BeforeValidator(_listify)]
 IdList = Annotated[list[Id], BeforeValidator(_listify)]

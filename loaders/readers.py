@@ -12,6 +12,9 @@ Formats, known from the extension unless ``fmt`` says:
   ``source``, ``type``, ``target``); list fields hold ``;``-separated values,
   ``identifiers`` holds ``scheme:value`` pairs.
 
+- ``stix`` (only with ``--from stix``: a ``.json`` file is our own format by
+  default): a STIX 2.1 bundle, mapped by :mod:`statecrime.loaders.stix`.
+
 Nothing is validated here beyond the file's own syntax: :mod:`validate` does that.
 """
 
@@ -31,7 +34,7 @@ from statecrime.graph import domain
 from statecrime.loaders.problems import LoadError, Problem
 
 Section = Literal["entity", "link"]
-FORMATS = ("yaml", "json", "jsonl", "csv")
+FORMATS = ("yaml", "json", "jsonl", "csv", "stix")
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".csv": "csv"}
 _DOCUMENT_KEYS = {"entities", "links", "sources", "schemaVersion", "format", "generated"}
 CSV_LIST_FIELDS = ("aliases", "topics", "sources", "roles", "crimeTypes")
@@ -90,6 +93,10 @@ def read_file(path: Path, fmt: str | None = None) -> list[RawRecord]:
     """All raw records of one file, in file order."""
     kind = detect_format(path, fmt)
     text = _text(path)
+    if kind == "stix":
+        from statecrime.loaders.stix import read_stix
+
+        return list(read_stix(str(path), text))
     reader = {"yaml": _read_yaml, "json": _read_json, "jsonl": _read_jsonl, "csv": _read_csv}[kind]
     return list(reader(str(path), text))
 

@@ -40,12 +40,9 @@ def _check_tlp(level: str | None) -> str | None:
     if level is None:
         return None
     try:
-        domain.tlp_rank(level)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{level!r} is not a TLP level; use one of {', '.join(domain.TLP_LEVELS)}"
-        ) from None
-    return level.upper().removeprefix("TLP:")
+        return domain.tlp_level(level)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def ids_in(value: Any) -> set[str]:

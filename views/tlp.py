@@ -34,7 +34,7 @@ def _shareable_sources(sources: list[dict[str, Any]], limit: int) -> list[dict[s
 def restrict_tlp(graph: nx.MultiDiGraph, max_tlp: str) -> nx.MultiDiGraph:
     """A copy of ``graph`` without entities, links or sources marked above ``max_tlp``.
 
-    ``max_tlp`` is a TLP level (CLEAR, GREEN, AMBER, RED; WHITE and ``TLP:``
+    ``max_tlp`` is a TLP level (CLEAR, GREEN, AMBER, AMBER+STRICT, RED; WHITE and ``TLP:``
     prefixes are accepted); an unknown level raises ValueError. An edge whose
     sources were all withheld is dropped, as are the edges of a withheld entity.
     The input graph is not changed.
