@@ -14,6 +14,9 @@ Formats, known from the extension unless ``fmt`` says:
 
 - ``stix`` (only with ``--from stix``: a ``.json`` file is our own format by
   default): a STIX 2.1 bundle, mapped by :mod:`statecrime.loaders.stix`.
+- ``ftm`` (only with ``--from ftm``): FollowTheMoney entities, one JSON object a
+  line, as OpenSanctions and Aleph export them, mapped by
+  :mod:`statecrime.loaders.ftm` (needs the ``ftm`` extra).
 
 Nothing is validated here beyond the file's own syntax: :mod:`validate` does that.
 """
@@ -34,7 +37,7 @@ from statecrime.graph import domain
 from statecrime.loaders.problems import LoadError, Problem
 
 Section = Literal["entity", "link"]
-FORMATS = ("yaml", "json", "jsonl", "csv", "stix")
+FORMATS = ("yaml", "json", "jsonl", "csv", "stix", "ftm")
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".csv": "csv"}
 _DOCUMENT_KEYS = {"entities", "links", "sources", "schemaVersion", "format", "generated"}
 CSV_LIST_FIELDS = ("aliases", "topics", "sources", "roles", "crimeTypes")
@@ -97,6 +100,22 @@ def read_file(path: Path, fmt: str | None = None) -> list[RawRecord]:
         from statecrime.loaders.stix import read_stix
 
         return list(read_stix(str(path), text))
+    if kind == "ftm":
+        try:
+            from statecrime.loaders.ftm import read_ftm
+        except ImportError as exc:
+            raise LoadError(
+                [
+                    Problem(
+                        str(path),
+                        "file",
+                        None,
+                        "reading FollowTheMoney needs the ftm extra: "
+                        f"pip install 'statecrime[ftm]' ({exc})",
+                    )
+                ]
+            ) from exc
+        return list(read_ftm(str(path), text))
     reader = {"yaml": _read_yaml, "json": _read_json, "jsonl": _read_jsonl, "csv": _read_csv}[kind]
     return list(reader(str(path), text))
 

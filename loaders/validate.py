@@ -2,7 +2,8 @@
 
 One record at a time, pydantic checks the fields (:mod:`statecrime.graph.model`).
 Across records, this module checks what needs the whole batch and the store:
-ids unique (a repeated id must agree with itself), every link's ends and sources
+ids unique (a repeated id must be the same kind, and may add aliases, topics or
+sources but not give another name, country or description), every link's ends and sources
 exist (in the batch or already in the store), each relation joins the kinds the
 domain allows, and a link's sources are Source records. Inline sources (a
 mapping in a link's ``sources`` list) become Source entities with an id of their
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 
 from statecrime.graph import domain
 from statecrime.graph.model import Entity, Link
+from statecrime.loaders.merge import LIST_FIELDS, merge_records
 from statecrime.loaders.problems import Problem
 from statecrime.loaders.readers import RawRecord
 
@@ -89,14 +91,19 @@ def build_batch(
                 )
             )
         elif held != entity:
+            clash = _clashing_field(held, entity)
+            if clash is None:
+                # the same entity from two files, each adding what the other lacks
+                batch.entities[entity.id] = merge_records(held, entity)
+                return
             first = origin[entity.id]
             problems.append(
                 Problem(
                     raw.file,
                     raw.where,
-                    "id",
-                    f"id {entity.id!r} is defined again with different fields "
-                    f"(first at {first.file}: {first.where})",
+                    clash,
+                    f"id {entity.id!r} is defined again with another {clash} "
+                    f"({getattr(held, clash)!r} at {first.file}: {first.where})",
                 )
             )
 
@@ -170,6 +177,21 @@ def build_batch(
             if merged is not None:
                 batch.links[link.key] = merged
     return batch, problems
+
+
+def _clashing_field(held: Entity, new: Entity) -> str | None:
+    """The first single-valued field two records of one entity give different values for.
+
+    Lists and identifiers add up under the merge rule; a name, a country or a
+    description cannot be two things at once within one load.
+    """
+    for name, value in new.model_dump(exclude_unset=True).items():
+        if name in LIST_FIELDS or name == "identifiers" or value is None:
+            continue
+        mine = getattr(held, name)
+        if mine is not None and mine != value:
+            return name
+    return None
 
 
 def _source_problems(

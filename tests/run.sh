@@ -7,7 +7,8 @@
 # Arguments are passed to pytest (e.g. -k chains).
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
-apt_install chromium
+# chromium for the view tests; libicu-dev, pkg-config and g++ build PyICU (FollowTheMoney)
+apt_install chromium libicu-dev pkg-config g++
 venv_setup test
 .venv/bin/python -c 'from tests.support.cypher_lint import ensure_installed; ensure_installed()'
 .venv/bin/ruff check .

@@ -146,3 +146,20 @@ def test_a_stored_entity_cannot_change_kind(empty_store: Store, tmp_path: Path) 
     with pytest.raises(LoadError, match="stored as a StateAgency, not a Company"):
         load_paths(empty_store, [change])
     assert _count(empty_store) == before
+
+
+def test_one_entity_in_two_files_adds_up_unless_they_disagree(
+    empty_store: Store, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(VALID, encoding="utf-8")
+    more = tmp_path / "more.yaml"
+    more.write_text("entities:\n  - {id: ru, kind: State, name: Russia, aliases: [RF]}\n", "utf-8")
+    load_paths(empty_store, [good, more])
+    assert empty_store.fetch_entities(["ru"])["ru"].aliases == ["RF"]
+    assert empty_store.fetch_entities(["ru"])["ru"].country == "RU"
+
+    clash = tmp_path / "clash.yaml"
+    clash.write_text("entities:\n  - {id: grp, kind: CybercrimeGroup, name: Other}\n", "utf-8")
+    with pytest.raises(LoadError, match=r"clash.yaml: entities\[0\] \(id 'grp'\), field 'name'"):
+        load_paths(empty_store, [good, clash])
