@@ -131,7 +131,6 @@ property the mapping above does not name.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -148,6 +147,7 @@ from followthemoney.types import registry
 from statecrime.graph import domain
 from statecrime.graph.dates import DateError, PartialDate
 from statecrime.graph.model import ID_PATTERN
+from statecrime.loaders.ids import stable_id
 from statecrime.loaders.problems import LoadError, Problem
 from statecrime.loaders.readers import RawRecord
 
@@ -255,7 +255,7 @@ def map_id(ftm_id: str) -> str:
     """Our id for an FtM id: the same when it fits our pattern, else a stable ``ftm-`` hash."""
     if len(ftm_id) <= 200 and _ID_RE.fullmatch(ftm_id):
         return ftm_id
-    return "ftm-" + hashlib.sha256(ftm_id.encode("utf-8")).hexdigest()[:20]
+    return stable_id("ftm-", [ftm_id], length=20)
 
 
 def iso_country(code: str) -> str | None:
@@ -433,8 +433,7 @@ class _Reader:
     def _add_source(self, where: str, data: dict[str, Any]) -> str:
         """The id of the Source ``data`` describes, recording it once (first place kept)."""
         keys = ("url", "publisher", "title", "date", "sourceType")
-        basis = "|".join(str(data.get(k, "")) for k in keys)
-        source_id = "src-" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:12]
+        source_id = stable_id("src-", (data.get(k, "") for k in keys))
         self.sources.setdefault(source_id, (where, {"id": source_id, "kind": "Source", **data}))
         return source_id
 

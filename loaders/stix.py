@@ -142,7 +142,6 @@ Granular markings and non-TLP markings are ignored.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -159,6 +158,7 @@ from statecrime.graph import domain
 # Imported as a module, not ``from ... import RawRecord``: readers.py imports this
 # module to route ``--from stix``, and a module import survives that cycle.
 from statecrime.loaders import readers
+from statecrime.loaders.ids import stable_id
 from statecrime.loaders.problems import LoadError, Problem
 
 SPEC_VERSION = "2.1"
@@ -518,10 +518,9 @@ class _Reader:
         ids: list[str] = []
         for position, ref in enumerate(obj.get("external_references", [])):
             source_name = str(ref.get("source_name"))
-            basis = "|".join(
-                str(ref.get(k) or "") for k in ("source_name", "external_id", "url", "description")
+            source_id = stable_id(
+                "src-", (ref.get(k) for k in ("source_name", "external_id", "url", "description"))
             )
-            source_id = "src-" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:12]
             title = ref.get("external_id") or ref.get("description") or ref.get("url")
             data: dict[str, Any] = {
                 "id": source_id,

@@ -12,7 +12,6 @@ own.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from pydantic import ValidationError
 
 from statecrime.graph import domain
 from statecrime.graph.model import Entity, Link
+from statecrime.loaders.ids import stable_id
 from statecrime.loaders.merge import LIST_FIELDS, merge_records
 from statecrime.loaders.problems import Problem
 from statecrime.loaders.readers import RawRecord
@@ -38,8 +38,7 @@ def inline_source_id(data: Mapping[str, Any]) -> str:
     """A stable id for a source given inline: the same document always gets the same id."""
     if data.get("id"):
         return str(data["id"])
-    basis = "|".join(str(data.get(k, "")) for k in ("url", "publisher", "title", "date"))
-    return "src-" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:12]
+    return stable_id("src-", (data.get(k, "") for k in ("url", "publisher", "title", "date")))
 
 
 def _field_of(error: Mapping[str, Any]) -> str | None:
