@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from statecrime.graph.connect import open_store
 from statecrime.graph.store import Store
-
-ROOT = Path(__file__).resolve().parent.parent
-CURATED = ROOT / "data" / "curated"
+from tests.support.stores import load_curated, wipe
 
 
 @pytest.fixture(scope="session")
@@ -30,43 +27,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         yield opened
 
 
-_HOLDING: dict[int, str] = {}
-"""What each open store holds, when a fixture knows: "curated" after load_curated."""
-
-
-def wipe(store: Store) -> None:
-    """Remove every node and link, keeping the schema."""
-    with store.session() as session:
-        session.run("MATCH (n) DETACH DELETE n").consume()
-    _HOLDING.pop(id(store), None)
-
-
 @pytest.fixture
 def empty_store(store: Store) -> Store:
     """The session's store with nothing in it."""
     wipe(store)
-    return store
-
-
-def curated_files() -> list[Path]:
-    return sorted(CURATED.glob("*.yaml"))
-
-
-def load_curated(store: Store) -> Store:
-    """Make ``store`` hold exactly the curated dataset (loaded once while nothing wipes it).
-
-    Tests that use it only read: a test that writes must use ``empty_store``.
-    """
-    from statecrime.loaders.load import load_paths
-
-    if _HOLDING.get(id(store)) == "curated":
-        return store
-    wipe(store)
-    files = curated_files()
-    if not files:
-        pytest.fail(f"no curated dataset under {CURATED}")
-    load_paths(store, files)
-    _HOLDING[id(store)] = "curated"
     return store
 
 

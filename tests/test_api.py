@@ -6,7 +6,7 @@ from pathlib import Path
 
 from statecrime import api
 from statecrime.graph.store import Store
-from tests.conftest import load_curated
+from tests.support.stores import load_curated
 
 
 def test_readme_example_flow(store: Store, tmp_path: Path) -> None:

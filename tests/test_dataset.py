@@ -16,7 +16,7 @@ import pytest
 from statecrime.graph import domain
 from statecrime.graph.grading import Grading
 from statecrime.graph.store import Store
-from tests.conftest import ROOT, load_curated
+from tests.support.stores import ROOT, load_curated
 
 README = ROOT / "data" / "README.md"
 

@@ -8,7 +8,7 @@ from statecrime.graph.network import whole_graph
 from statecrime.graph.store import Store
 from statecrime.loaders.load import load_paths
 from statecrime.views.export import export_graph
-from tests.conftest import load_curated, wipe
+from tests.support.stores import load_curated, wipe
 
 
 def test_curated_export_loads_back_unchanged(store: Store, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.store import Store
 from statecrime.loaders.load import load_paths
-from tests.conftest import wipe
+from tests.support.stores import wipe
 
 DOCUMENT = {
     "sources": [

@@ -12,7 +12,7 @@ import pytest
 
 from statecrime.graph.connect import open_store
 from statecrime.loaders.load import load_paths
-from tests.conftest import curated_files
+from tests.support.stores import curated_files
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def neo4j_store(neo4j_uri: str):
 
 
 def test_curated_dataset_round_trips_on_neo4j(neo4j_store, store) -> None:
-    from tests.conftest import wipe
+    from tests.support.stores import wipe
 
     report = load_paths(neo4j_store, curated_files())
     assert report.links.added > 100

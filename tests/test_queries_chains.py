@@ -220,7 +220,7 @@ _CANDIDATES = [
     max_hops=st.integers(min_value=1, max_value=4),
 )
 def test_random_graphs_agree_with_networkx(store, tmp_path_factory, chosen, gradings, max_hops):
-    from tests.conftest import wipe
+    from tests.support.stores import wipe
 
     entities = [
         {"id": n.lower(), "kind": _KINDS[n[0]], "name": n, "country": "AA" if n < "G" else "GB"}

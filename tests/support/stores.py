@@ -1,0 +1,50 @@
+"""Helpers for the session's store: wipe it, or make it hold the curated dataset.
+
+They live here, not in conftest.py: pytest loads conftest.py as a module of its
+own (``conftest``), so a test importing ``tests.conftest`` got a second copy with
+its own idea of what the store holds, and a wiped store passed for the curated
+one. Fixtures and tests both import this module, which exists once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from statecrime.graph.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CURATED = ROOT / "data" / "curated"
+
+_HOLDING: dict[int, str] = {}
+"""What each open store holds, when a fixture knows: "curated" after load_curated."""
+
+
+def wipe(store: Store) -> None:
+    """Remove every node and link, keeping the schema."""
+    with store.session() as session:
+        session.run("MATCH (n) DETACH DELETE n").consume()
+    _HOLDING.pop(id(store), None)
+
+
+def curated_files() -> list[Path]:
+    return sorted(CURATED.glob("*.yaml"))
+
+
+def load_curated(store: Store) -> Store:
+    """Make ``store`` hold exactly the curated dataset (loaded once while nothing wipes it).
+
+    Tests that use it only read: a test that writes must use ``empty_store``.
+    """
+    from statecrime.loaders.load import load_paths
+
+    if _HOLDING.get(id(store)) == "curated":
+        return store
+    wipe(store)
+    files = curated_files()
+    if not files:
+        pytest.fail(f"no curated dataset under {CURATED}")
+    load_paths(store, files)
+    _HOLDING[id(store)] = "curated"
+    return store
