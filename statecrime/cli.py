@@ -11,14 +11,16 @@ lookups and Cypher.
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from neo4j.exceptions import Neo4jError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from statecrime.cli_common import Settings, fail, settings, store_for
+from statecrime.graph.embedded import end_process
 from statecrime.graph.store import Store
 from statecrime.loaders.load import LoadReport, load_paths
 from statecrime.loaders.problems import LoadError
@@ -224,7 +226,25 @@ def _register_subcommands() -> None:
 _register_subcommands()
 
 
-def main() -> None:
-    """Entry point of the ``statecrime`` script."""
-    app()
+def main() -> NoReturn:
+    """Entry point of the ``statecrime`` script: run the command, then end the process.
+
+    The process ends through :func:`statecrime.graph.embedded.end_process`, which
+    keeps the embedded store's Java runtime from crashing it on the way out.
+    """
+    code = 0
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    end_process(code)
 

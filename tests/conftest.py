@@ -15,8 +15,25 @@ from collections.abc import Iterator
 import pytest
 
 from statecrime.graph.connect import open_store
+from statecrime.graph.embedded import end_process
 from statecrime.graph.store import Store
 from tests.support.stores import load_curated, wipe
+
+_EXIT_STATUS: list[int] = [0]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS[0] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End the test process the way the CLI ends, so the Java runtime cannot crash it.
+
+    See :func:`statecrime.graph.embedded.end_process`: every store is stopped by
+    now and pytest has reported; what is left is the interpreter's exit.
+    """
+    end_process(_EXIT_STATUS[0])
 
 
 @pytest.fixture(scope="session")
