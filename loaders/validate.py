@@ -178,11 +178,11 @@ def build_batch(
     return batch, problems
 
 
-def _clashing_field(held: Entity, new: Entity) -> str | None:
-    """The first single-valued field two records of one entity give different values for.
+def _clashing_field(held: Entity | Link, new: Entity | Link) -> str | None:
+    """The first single-valued field two records of one entity or link give different values for.
 
-    Lists and identifiers add up under the merge rule; a name, a country or a
-    description cannot be two things at once within one load.
+    Lists and identifiers add up under the merge rule; a name, a country, a
+    grading or a date cannot be two things at once within one load.
     """
     for name, value in new.model_dump(exclude_unset=True).items():
         if name in LIST_FIELDS or name == "identifiers" or value is None:
@@ -246,21 +246,16 @@ def _merge_repeated_link(
     raw: RawRecord, held: Link, link: Link, problems: list[Problem]
 ) -> Link | None:
     """The same link twice in one batch: sources add up, other fields must agree."""
-    for name in ("grading", "since", "until", "note", "tlp"):
-        mine, theirs = getattr(held, name), getattr(link, name)
-        if mine is not None and theirs is not None and mine != theirs:
-            problems.append(
-                Problem(
-                    raw.file,
-                    raw.where,
-                    name,
-                    f"the link {link.source} -{link.type}-> {link.target} is given twice "
-                    f"with {name} {mine!r} and {theirs!r}",
-                )
+    clash = _clashing_field(held, link)
+    if clash is not None:
+        problems.append(
+            Problem(
+                raw.file,
+                raw.where,
+                clash,
+                f"the link {link.source} -{link.type}-> {link.target} is given twice "
+                f"with {clash} {getattr(held, clash)!r} and {getattr(link, clash)!r}",
             )
-            return None
-    merged: dict[str, Any] = held.model_dump()
-    for name in ("grading", "since", "until", "note", "tlp"):
-        merged[name] = getattr(held, name) or getattr(link, name)
-    merged["sources"] = list(dict.fromkeys([*held.sources, *link.sources]))
-    return Link.model_validate(merged)
+        )
+        return None
+    return merge_records(held, link)

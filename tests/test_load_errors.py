@@ -163,3 +163,28 @@ def test_one_entity_in_two_files_adds_up_unless_they_disagree(
     clash.write_text("entities:\n  - {id: grp, kind: CybercrimeGroup, name: Other}\n", "utf-8")
     with pytest.raises(LoadError, match=r"clash.yaml: entities\[0\] \(id 'grp'\), field 'name'"):
         load_paths(empty_store, [good, clash])
+
+
+def test_one_link_in_two_files_adds_sources_unless_they_disagree(
+    empty_store: Store, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(VALID, encoding="utf-8")
+    again = tmp_path / "again.yaml"
+    again.write_text(
+        "sources:\n  - {id: src-2, publisher: NCA, title: Another, date: 2024}\n"
+        "links:\n  - {source: ru-fsb, type: PART_OF, target: ru, grading: A1, sources: [src-2],"
+        " since: 1995}\n",
+        "utf-8",
+    )
+    load_paths(empty_store, [good, again])
+    link = empty_store.fetch_links([("ru-fsb", "PART_OF", "ru")])[("ru-fsb", "PART_OF", "ru")]
+    assert (link.sources, link.since) == (["src-1", "src-2"], "1995")
+
+    clash = tmp_path / "clash.yaml"
+    clash.write_text(
+        "links:\n  - {source: ru-fsb, type: PART_OF, target: ru, grading: B2, sources: [src-1]}\n",
+        "utf-8",
+    )
+    with pytest.raises(LoadError, match=r"field 'grading': the link ru-fsb -PART_OF-> ru is given twice"):
+        load_paths(empty_store, [good, clash])
