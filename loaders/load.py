@@ -17,7 +17,7 @@ from pathlib import Path
 
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.store import Store
-from statecrime.loaders.merge import merge_entity, merge_link
+from statecrime.loaders.merge import Record, merge_records
 from statecrime.loaders.problems import LoadError, Problem
 from statecrime.loaders.readers import RawRecord, read_file
 from statecrime.loaders.validate import Batch, build_batch
@@ -121,30 +121,32 @@ def _changes(
     ``stored_entities`` holds the stored versions of the batch's entities (those
     not in it are new).
     """
-    to_write_entities = []
+    entities: list[Entity] = []
     for entity_id, entity in batch.entities.items():
-        stored = stored_entities.get(entity_id)
-        merged = merge_entity(stored, entity)
         tally = report.sources if entity.kind == "Source" else report.entities
-        if stored is None:
-            tally.added += 1
-        elif merged != stored:
-            tally.updated += 1
-        else:
-            tally.unchanged += 1
-            continue
-        to_write_entities.append(merged)
+        merged = _change(stored_entities.get(entity_id), entity, tally)
+        if merged is not None:
+            entities.append(merged)
     stored_links = store.fetch_links(batch.links)
-    to_write_links = []
+    links: list[Link] = []
     for key, link in batch.links.items():
-        stored_link = stored_links.get(key)
-        merged_link = merge_link(stored_link, link)
-        if stored_link is None:
-            report.links.added += 1
-        elif merged_link != stored_link:
-            report.links.updated += 1
-        else:
-            report.links.unchanged += 1
-            continue
-        to_write_links.append(merged_link)
-    return to_write_entities, to_write_links
+        merged_link = _change(stored_links.get(key), link, report.links)
+        if merged_link is not None:
+            links.append(merged_link)
+    return entities, links
+
+
+def _change(stored: Record | None, new: Record, tally: Tally) -> Record | None:
+    """What to write for one record (``new`` merged into ``stored``), or None; counted.
+
+    None means the merge changes nothing, so the record is left as it is.
+    """
+    if stored is None:
+        tally.added += 1
+        return new
+    merged = merge_records(stored, new)
+    if merged == stored:
+        tally.unchanged += 1
+        return None
+    tally.updated += 1
+    return merged

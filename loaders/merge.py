@@ -13,8 +13,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from statecrime.graph.model import Entity, Link
-
 LIST_FIELDS = ("aliases", "topics", "sources", "roles", "crimeTypes")
 Record = TypeVar("Record", bound=BaseModel)
 
@@ -33,11 +31,3 @@ def merge_records(stored: Record, new: Record) -> Record:
         else:
             merged[name] = value
     return type(stored).model_validate(merged)
-
-
-def merge_entity(stored: Entity | None, new: Entity) -> Entity:
-    return new if stored is None else merge_records(stored, new)
-
-
-def merge_link(stored: Link | None, new: Link) -> Link:
-    return new if stored is None else merge_records(stored, new)
