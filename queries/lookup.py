@@ -8,6 +8,7 @@ from typing import Any
 from statecrime.graph.model import Entity
 from statecrime.graph.properties import entity_from_properties, link_from_properties
 from statecrime.graph.store import Store
+from statecrime.queries.evidence import evidence
 from statecrime.queries.files import query
 
 
@@ -58,7 +59,7 @@ def show(store: Store, entity_id: str) -> EntityView | None:
         if raw is None:
             continue
         link = link_from_properties(raw["source"], raw["type"], raw["target"], raw["props"])
-        evidence = {e["id"]: e for e in raw["evidence"]}
+        found = {e["id"]: e for e in raw["evidence"]}
         outgoing = link.source == entity_id
         links.append(
             LinkView(
@@ -74,13 +75,7 @@ def show(store: Store, entity_id: str) -> EntityView | None:
                 until=link.until,
                 note=link.note,
                 tlp=link.tlp,
-                sources=[
-                    {
-                        k: evidence.get(s, {"id": s}).get(k)
-                        for k in ("id", "publisher", "title", "date", "url")
-                    }
-                    for s in link.sources
-                ],
+                sources=evidence(link.sources, found),
             )
         )
     links.sort(key=lambda v: (v.direction, v.type, v.other))
