@@ -20,7 +20,7 @@ from statecrime.data import curated_files
 from statecrime.graph.network import whole_graph
 from statecrime.loaders.load import load_paths
 from statecrime.loaders.problems import LoadError
-from statecrime.output import OutputFormat, console, emit, json_document
+from statecrime.output import OutputFormat, console, emit
 from statecrime.queries.chains import find_chains
 from statecrime.queries.report import chain_text
 from statecrime.queries.taskings import find_taskings
@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
                 "taskings": [t.as_dict() for t in taskings],
                 "view": str(written),
             }
-            typer.echo(json_document("demo", document).decode("utf-8"))
+            emit(fmt, "demo", document, [], [])
             return
         if fmt is OutputFormat.csv:
             rows = [
