@@ -452,20 +452,6 @@ CRIME_TYPES: tuple[str, ...] = (
 TLP_LEVELS: tuple[str, ...] = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 """Traffic Light Protocol markings, least restricted first (TLP 2.0; WHITE reads as CLEAR)."""
 
-COMMON_FIELDS: tuple[str, ...] = (
-    "id",
-    "kind",
-    "name",
-    "aliases",
-    "country",
-    "topics",
-    "identifiers",
-    "isClass",
-    "description",
-    "sources",
-    "tlp",
-)
-
 ALL_KIND_FIELDS: frozenset[str] = frozenset(f for k in _KINDS for f in k.fields)
 
 

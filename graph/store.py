@@ -162,7 +162,8 @@ class Store:
     """A graph store reached over Bolt.
 
     ``engine`` is ``"arcadedb"`` for the embedded default and ``"neo4j"`` for a
-    Neo4j server; code should not need to look at it, but messages do.
+    Neo4j server, and ``location`` the folder or URI: for callers that report
+    where an answer came from. No query looks at them: the Cypher is the same.
     """
 
     driver: Driver
