@@ -101,7 +101,11 @@ class Relation:
 
     ``sources`` and ``targets`` are kind names; ``ANY`` allows every kind
     except Source. ``taskings`` marks the relations that say a state or its
-    people stand behind an actor (tasks, pays, directs...).
+    people stand behind an actor (tasks, pays, directs...). ``context`` marks
+    the relations that situate an entity rather than connect it to another
+    actor (where it is based, who sanctions it): one sanctioning state or one
+    country meets thousands of unrelated entities, so neighbourhoods, views and
+    network analyses do not cross them unless asked to.
     """
 
     name: str
@@ -111,6 +115,7 @@ class Relation:
     chain: Crossing = Crossing.NONE
     stage: Stage = Stage.OTHER
     tasking: bool = False
+    context: bool = False
     stix: str | None = None
     ftm: str | None = None
 
@@ -378,6 +383,7 @@ _RELATIONS: tuple[Relation, ...] = (
         "Is based in the state or place.",
         ANY,
         frozenset({"State", "Location"}),
+        context=True,
         stix="located-at",
     ),
     Relation(
@@ -385,6 +391,7 @@ _RELATIONS: tuple[Relation, ...] = (
         "Is designated under sanctions by the state or organisation.",
         ANY,
         frozenset({"State", "Organisation"}),
+        context=True,
         ftm="Sanction",
     ),
 )
@@ -395,6 +402,8 @@ RELATIONS: dict[str, Relation] = {relation.name: relation for relation in _RELAT
 TASKING_TYPES: tuple[str, ...] = tuple(r.name for r in _RELATIONS if r.tasking)
 FORWARD_TYPES: tuple[str, ...] = tuple(r.name for r in _RELATIONS if r.chain is Crossing.FORWARD)
 BACKWARD_TYPES: tuple[str, ...] = tuple(r.name for r in _RELATIONS if r.chain is Crossing.BACKWARD)
+CONTEXT_TYPES: tuple[str, ...] = tuple(r.name for r in _RELATIONS if r.context)
+"""Relations that give context rather than connection; not crossed by default."""
 ACT_TYPES: tuple[str, ...] = tuple(
     r.name for r in _RELATIONS if r.stage is Stage.ACT and r.chain is not Crossing.NONE
 )
@@ -448,6 +457,28 @@ CRIME_TYPES: tuple[str, ...] = (
     "kidnapping",
 )
 """Crime types, for groups, persons and incidents, and the ``--crime`` filter of chains."""
+
+IDENTIFIER_SCHEMES: dict[str, str] = {
+    "statecrime": "statecrime's own id (kept here when a merge retires an id)",
+    "stix": "a STIX 2.x object id (threat-actor--uuid, intrusion-set--uuid...)",
+    "mitre-attack": "a MITRE ATT&CK id: groups G0032, software S0154, campaigns C0010",
+    "misp-galaxy": "the uuid of a MISP galaxy cluster (threat-actor, intelligence-agencies)",
+    "wikidata": "a Wikidata item id (Q...)",
+    "opensanctions": "an OpenSanctions / FollowTheMoney entity id",
+    "ofac-sdn": "the entry number of the US Treasury OFAC SDN list",
+    "uk-sanctions": "the UK sanctions list unique id (RUS0001, CYB0001...)",
+    "eu-fsd": "the EU financial sanctions file's logical id",
+    "company-number": "a company registry number; the value names the registry "
+    "('gb:01234567')",
+    "lei": "a Legal Entity Identifier",
+    "iso-3166": "an ISO 3166-1 alpha-2 country code (for states)",
+}
+"""The identifier schemes entities carry under ``identifiers``, declared once.
+
+Entity resolution merges on these first; the curated dataset, the STIX, FtM and
+MISP readers and the exports all name schemes from this table. A scheme may
+hold several values for one entity.
+"""
 
 TLP_LEVELS: tuple[str, ...] = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 """Traffic Light Protocol markings, least restricted first (TLP 2.0; WHITE reads as CLEAR)."""

@@ -30,11 +30,9 @@ from statecrime.graph import domain
 from statecrime.graph.store import Store
 from statecrime.queries.files import query
 
-DEFAULT_EXCLUDE: tuple[str, ...] = ("SANCTIONED_BY", "BASED_IN")
+DEFAULT_EXCLUDE: tuple[str, ...] = domain.CONTEXT_TYPES
 SEED = 20230717
 """Louvain's seed: fixed so that the same network always splits the same way."""
-
-assert all(t in domain.RELATIONS for t in DEFAULT_EXCLUDE)
 
 
 def is_crime(attrs: dict[str, Any]) -> bool:
