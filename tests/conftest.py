@@ -17,6 +17,7 @@ import pytest
 from statecrime.graph.connect import open_store
 from statecrime.graph.embedded import end_process
 from statecrime.graph.store import Store
+from tests.support.neo4j import wipe_neo4j
 from tests.support.stores import load_curated, wipe
 
 _EXIT_STATUS: list[int] = [0]
@@ -64,3 +65,14 @@ def neo4j_uri() -> str:
     if not uri:
         pytest.skip("NEO4J_URI is not set: the Neo4j integration tests need a running Neo4j 5")
     return uri
+
+
+@pytest.fixture(scope="module")
+def neo4j_store(neo4j_uri: str) -> Iterator[Store]:
+    """The test Neo4j, emptied when a module starts (Community has one user database).
+
+    Schema statecrime creates stays; a test that adds schema of its own drops it.
+    """
+    with open_store(neo4j_uri) as opened:
+        wipe_neo4j(opened)
+        yield opened

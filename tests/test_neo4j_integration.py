@@ -1,32 +1,15 @@
 """The same code path against a real Neo4j 5, when one is reachable.
 
-Set ``NEO4J_URI`` (and ``NEO4J_USER``/``NEO4J_PASSWORD``) to run these, for
-example against ``docker/docker-compose.yml``; without it they are skipped and
-say why. They load the curated dataset into a database that must be empty,
-check it reads back whole, and clean up after themselves.
+tests/run.sh starts a real Neo4j (scripts/neo4j-local.sh) and sets ``NEO4J_URI``,
+``NEO4J_USER`` and ``NEO4J_PASSWORD``; without them these are skipped and say why.
+``neo4j_store`` (conftest.py) empties that database first: point NEO4J_URI only
+at a disposable one.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from statecrime.graph.connect import open_store
 from statecrime.loaders.load import load_paths
 from tests.support.stores import curated_files
-
-
-@pytest.fixture
-def neo4j_store(neo4j_uri: str):
-    with open_store(neo4j_uri) as store:
-        with store.session() as session:
-            count = session.run("MATCH (n) RETURN count(n) AS c").single()["c"]
-        if count:
-            pytest.skip(f"the Neo4j database at {neo4j_uri} is not empty; use a fresh one")
-        try:
-            yield store
-        finally:
-            with store.session() as session:
-                session.run("MATCH (n:Entity) DETACH DELETE n").consume()
 
 
 def test_curated_dataset_round_trips_on_neo4j(neo4j_store, store) -> None:
