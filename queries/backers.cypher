@@ -20,7 +20,8 @@ WHERE all(i IN range(0, length(p) - 1) WHERE
      OR (type(relationships(p)[i]) IN $reachBackward AND endNode(relationships(p)[i]) = nodes(p)[i]))
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 WITH s, a, t, b, p
-ORDER BY length(p), reduce(k = '', n IN nodes(p) | k + ' ' + n.id)
+ORDER BY length(p), reduce(k = '', n IN nodes(p) | k + ' ' + n.id),
+         reduce(k = '', r IN relationships(p) | k + ' ' + type(r))
 WITH s, a, t, b, collect(p)[0] AS route
 RETURN s {.id, .kind, .name, .country} AS state,
        [n IN nodes(route) | n {.id, .kind, .name, .country}] AS via,

@@ -23,7 +23,8 @@ WHERE all(i IN range(0, length(p) - 1) WHERE
 MATCH (a)-[t]->(b:Entity)
 WHERE type(t) IN $taskingTypes
 WITH s, a, t, b, p
-ORDER BY length(p), reduce(k = '', n IN nodes(p) | k + ' ' + n.id)
+ORDER BY length(p), reduce(k = '', n IN nodes(p) | k + ' ' + n.id),
+         reduce(k = '', r IN relationships(p) | k + ' ' + type(r))
 WITH s, a, t, b, collect(p)[0] AS route
 RETURN s {.id, .kind, .name, .country} AS state,
        [n IN nodes(route) | n {.id, .kind, .name, .country}] AS via,

@@ -67,13 +67,14 @@ ensure_tools() {
 }
 
 build() {
-  local cp="$PROJECT/target/classpath.txt"
-  if [ -f "$cp" ] && [ "$cp" -nt "$PROJECT/pom.xml" ] \
-      && [ -z "$(find "$PROJECT/src" -newer "$cp" -print -quit)" ]; then
+  local stamp="$PROJECT/target/built.stamp"
+  if [ -f "$stamp" ] && [ -f "$PROJECT/target/classpath.txt" ] && [ "$stamp" -nt "$PROJECT/pom.xml" ] \
+      && [ -z "$(find "$PROJECT/src" -newer "$stamp" -print -quit)" ]; then
     return 0
   fi
   say "building tests/neo4j-server (the first time Maven fetches Neo4j, about 130 MB)"
   mvn -B -q -f "$PROJECT/pom.xml" -DskipTests package >&2
+  touch "$stamp"
 }
 
 running() {
