@@ -9,12 +9,14 @@ from the command line, where other users could read them.
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, ServiceUnavailable
+from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 from platformdirs import user_data_dir
 
 from statecrime.graph.embedded import DATABASE_NAME, EmbeddedServer
@@ -61,20 +63,76 @@ def open_store(spec: str | os.PathLike[str] | None = None) -> Iterator[Store]:
                 store.close()
 
 
+CONNECT_ATTEMPTS = 4
+"""How often opening a Neo4j store tries to reach it (waits 0.5, 1, 2 s between tries)."""
+
+RETRY_SECONDS = 15.0
+"""How long the driver retries one of statecrime's managed transactions after a
+transient error or a lost connection (``STATECRIME_RETRY_SECONDS`` overrides it)."""
+
+
+def redact(uri: str) -> str:
+    """``uri`` without any ``user:password@`` part, for messages."""
+    return re.sub(r"^([a-z+]+://)[^@/]*@", r"\1", uri)
+
+
+def _retry_seconds() -> float:
+    try:
+        return float(os.environ.get("STATECRIME_RETRY_SECONDS", RETRY_SECONDS))
+    except ValueError:
+        return RETRY_SECONDS
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's message on one line (it never holds the password)."""
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return " ".join(str(text).split())
+
+
+def _connect(uri: str, auth: tuple[str, str]) -> Driver:
+    """A driver that answered: a lost or refused connection is retried with back-off.
+
+    A wrong password is not retried (it will not get better) and is reported
+    without the password; neither is anything else that is not a network failure.
+    """
+    shown = redact(uri)
+    delay = 0.5
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        driver = GraphDatabase.driver(uri, auth=auth, max_transaction_retry_time=_retry_seconds())
+        try:
+            driver.verify_connectivity()
+            return driver
+        except AuthError:
+            driver.close()
+            raise StoreConnectionError(
+                f"Neo4j at {shown} refused the credentials of user {auth[0]!r} "
+                "(check NEO4J_USER and NEO4J_PASSWORD)"
+            ) from None
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            driver.close()
+            if attempt == CONNECT_ATTEMPTS:
+                raise StoreConnectionError(
+                    f"could not reach Neo4j at {shown} after {attempt} attempts: {_reason(exc)}"
+                ) from None
+        time.sleep(delay)
+        delay *= 2
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def _neo4j_store(uri: str) -> Iterator[Store]:
     user = os.environ.get("NEO4J_USER", "neo4j")
     password = os.environ.get("NEO4J_PASSWORD")
     if password is None:
         raise StoreConnectionError(
-            f"{uri} needs a password: set NEO4J_PASSWORD (and NEO4J_USER if not 'neo4j')"
+            f"{redact(uri)} needs a password: set NEO4J_PASSWORD (and NEO4J_USER if not 'neo4j')"
         )
-    driver = GraphDatabase.driver(uri, auth=(user, password))
-    try:
-        driver.verify_connectivity()
-    except (ServiceUnavailable, AuthError, OSError) as exc:
-        driver.close()
-        raise StoreConnectionError(f"could not reach Neo4j at {uri}: {exc}") from exc
+    if redact(uri) != uri:
+        raise StoreConnectionError(
+            "put Neo4j credentials in NEO4J_USER and NEO4J_PASSWORD, not in the URI "
+            f"({redact(uri)}): a command line is readable by every local user"
+        )
+    driver = _connect(uri, (user, password))
     store = Store(driver, os.environ.get("NEO4J_DATABASE") or None, "neo4j", uri)
     try:
         store.ensure_schema()

@@ -175,10 +175,14 @@ class Store:
         return self.driver.session(database=self.database, **kwargs)
 
     def ensure_schema(self) -> None:
-        """Create the unique constraint on entity ids and the name index, if missing."""
+        """Create the unique constraint on entity ids and the name index, if missing.
+
+        Each in a managed transaction of its own: routed to a writer on a cluster
+        (``neo4j://``) and retried by the driver on a transient error.
+        """
         with self.session() as session:
             for statement in (CONSTRAINT_ENTITY_ID, INDEX_ENTITY_NAME):
-                session.run(statement.text).consume()
+                session.execute_write(lambda tx, text=statement.text: tx.run(text).consume())
 
     def read(self, statement: CypherText | str, /, **params: Any) -> list[dict[str, Any]]:
         """Run a read statement and return its rows as dicts."""

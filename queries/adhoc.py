@@ -59,6 +59,21 @@ def _run(tx: Transaction, text: str, params: dict[str, Any]) -> tuple[list[str],
     return columns, rows, result.consume()
 
 
+def _run_write(store: Store, text: str, params: dict[str, Any]) -> AdhocResult:
+    """An analyst's ``--write`` query: once, in an auto-commit transaction.
+
+    Auto-commit, so that ``CALL { ... } IN TRANSACTIONS`` works (Neo4j refuses it
+    inside an explicit transaction); never retried, since a query that may have
+    committed part of its work must not run twice behind the analyst's back.
+    """
+    with store.session() as session:
+        result = session.run(text, params)
+        columns = list(result.keys())
+        rows = [{key: plain(value) for key, value in record.items()} for record in result]
+        summary = result.consume()
+    return AdhocResult(columns, rows, _counters(summary))
+
+
 def run_cypher(
     store: Store, text: str, params: dict[str, Any] | None = None, *, write: bool = False
 ) -> AdhocResult:
@@ -67,15 +82,7 @@ def run_cypher(
     params = params or {}
     try:
         if write:
-            with store.session() as session:
-                tx = session.begin_transaction()
-                try:
-                    columns, rows, summary = _run(tx, text, params)
-                    tx.commit()
-                finally:
-                    if not tx.closed():
-                        tx.rollback()
-            return AdhocResult(columns, rows, _counters(summary))
+            return _run_write(store, text, params)
         with transaction_rolled_back(store) as tx:
             columns, rows, summary = _run(tx, text, params)
     except Neo4jError as exc:

@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import typer
-from neo4j.exceptions import ServiceUnavailable
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from rich.markup import escape
 
-from statecrime.graph.connect import StoreConnectionError, open_store, resolve_store
+from statecrime.graph.connect import StoreConnectionError, open_store, redact, resolve_store
 from statecrime.graph.embedded import EmbeddedStoreError
 from statecrime.graph.store import Store
 from statecrime.output import OutputFormat, err_console
@@ -50,6 +50,8 @@ def store_for(ctx: typer.Context) -> Iterator[Store]:
             yield store
     except (StoreConnectionError, EmbeddedStoreError) as exc:
         raise fail(str(exc)) from None
-    except ServiceUnavailable as exc:
-        where = resolve_store(settings(ctx).store)
-        raise fail(f"the store at {where} stopped answering: {exc}") from None
+    except (ServiceUnavailable, SessionExpired) as exc:
+        # The driver has already retried statecrime's own transactions with back-off.
+        where = redact(resolve_store(settings(ctx).store))
+        reason = " ".join(str(getattr(exc, "message", None) or exc).split())
+        raise fail(f"the store at {where} stopped answering: {reason}") from None

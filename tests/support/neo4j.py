@@ -28,5 +28,5 @@ def wipe_neo4j(store: Store) -> None:
     """Delete every node and relationship, in batches (large graphs stay within memory)."""
     with store.session() as session:
         session.run(
-            "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
         ).consume()
