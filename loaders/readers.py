@@ -424,16 +424,23 @@ _BoundedSafeLoader.add_constructor("tag:yaml.org,2002:int", _BoundedSafeLoader.c
 
 def parse_yaml(name: str, text: str) -> Any:
     """One YAML document, read safely within the limits, or a LoadError naming the line."""
-    loader = _BoundedSafeLoader(text)
+    loader: _BoundedSafeLoader | None = None
     try:
+        loader = _BoundedSafeLoader(text)  # it checks the characters at once
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        if isinstance(exc, yaml.reader.ReaderError):
+            line = text[: exc.position].count("\n") + 1
+            raise _fail(
+                name, f"line {line}", f"not valid YAML: {exc.reason} ({exc.character:#x})"
+            ) from None
         where = f"line {mark.line + 1}" if mark is not None else "file"
         problem = getattr(exc, "problem", None) or str(exc)
         raise _fail(name, where, f"not valid YAML: {problem}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # -- the formats ----------------------------------------------------------------------
@@ -726,6 +733,8 @@ _EXAMPLE_FTM = (
             "id": "ex-company",
             "schema": "Company",
             "properties": {"name": ["Example Holdings"], "country": ["ru"]},
+            "first_seen": "2023-02-01T00:00:00",
+            "last_seen": "2024-01-15T00:00:00",
         }
     )
     + "\n"
