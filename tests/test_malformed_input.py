@@ -9,12 +9,14 @@ loaded on the real embedded store, and the outcome must be a clean load, or a
 store exactly as before. Any other exception is a failure.
 
 Bounded so the suite stays fast: a few dozen examples a reader, no deadline (the
-embedded store's first write of a session is slow).
+embedded store's first write of a session is slow). To search harder, set
+``STATECRIME_FUZZ_EXAMPLES`` (say 1000) and run this file alone.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,13 +36,14 @@ from statecrime.loaders.readers import READERS, Reader
 NAMES = sorted(READERS)
 FOLDER = Path(tempfile.mkdtemp(prefix="statecrime-malformed-"))
 
+EXAMPLES = int(os.environ.get("STATECRIME_FUZZ_EXAMPLES", "30"))
 BOUNDED = settings(
-    max_examples=30,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
 )
-STORE_BOUNDED = settings(BOUNDED, max_examples=12)
+STORE_BOUNDED = settings(BOUNDED, max_examples=max(12, EXAMPLES // 10))
 
 # JSON values of every type, with the texts that break parsers and stores
 TEXT = st.one_of(
