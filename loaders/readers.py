@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,31 +265,53 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return mapping
 
 
-def _depth(value: Any) -> int:
-    """How deep lists and mappings nest in ``value`` (a scalar is 0), without recursion."""
-    deepest = 0
+_KEY_MARK = re.compile(rb'"\s*:')
+"""Where a key may end: a closing quote, maybe spaces, a colon (only keys, or text in strings)."""
+
+
+def _shape(value: Any) -> tuple[int, int]:
+    """``(depth, keys)``: how deep lists and mappings nest (a scalar is 0) and how many
+    keys all its mappings hold, without recursion (and quickly for a flat record)."""
+    deepest = keys = 0
     stack = [(value, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
+        item, level = pop()
+        kind = type(item)
+        if kind is dict:
+            keys += len(item)
             children: Any = item.values()
-        elif isinstance(item, list):
+        elif kind is list:
             children = item
         else:
             continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
-    return deepest
+        if level > deepest:
+            deepest = level
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                push((child, level + 1))
+    return deepest, keys
+
+
+def _key_marks(data: bytes) -> int:
+    """How many places in ``data`` a key could end (see :func:`parse_json`)."""
+    if b'" ' in data or b'"\n' in data or b'"\t' in data or b'"\r' in data:
+        return len(_KEY_MARK.findall(data))
+    return data.count(b'":')  # no quote is followed by a space: the same count, faster
 
 
 def parse_json(name: str, where: str, raw: str | bytes) -> Any:
     """One JSON value, refused (as a LoadError naming ``where``) if invalid, too deep,
     or holding a key twice in one object.
 
-    orjson parses first (fast, and it refuses lone surrogates and nesting past
-    1024 cleanly); the depth is then checked against ``MAX_DEPTH``. Duplicate keys
-    need a second, slower parse only when they are possible: when the text has
-    more colons than the parsed value has keys at its top level.
+    orjson parses (fast, and it refuses lone surrogates and nesting past 1024
+    cleanly); the depth is then checked against ``MAX_DEPTH``. orjson keeps the
+    last of two equal keys, so duplicates are found by counting: every key in the
+    text ends with a quote and a colon, so if the text has no more such marks than
+    the parsed value has keys, no key was repeated. Only when it has more (a
+    repeat, or ``\":`` inside a string) does Python's ``json`` parse it again to
+    name the key.
     """
     try:
         value = orjson.loads(raw)
@@ -296,12 +319,13 @@ def parse_json(name: str, where: str, raw: str | bytes) -> Any:
         at = f"line {exc.lineno}" if where == "file" else where
         raise _fail(name, at, f"not valid JSON: {exc.msg}") from exc
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if data.count(b"[") + data.count(b"{") > limits.MAX_DEPTH and (
-        _depth(value) > limits.MAX_DEPTH
-    ):
+    if type(value) is dict and data.count(b"{") == 1 and data.count(b"[") < limits.MAX_DEPTH:
+        depth, keys = 1, len(value)  # a flat record: its one "{" is its own, so one mapping
+    else:
+        depth, keys = _shape(value)
+    if depth > limits.MAX_DEPTH:
         raise _fail(name, where, f"nested more than {limits.MAX_DEPTH} levels deep, the limit")
-    keys = len(value) if isinstance(value, dict) else 0
-    if data.count(b":") > keys:
+    if _key_marks(data) > keys:
         try:
             json.loads(data, object_pairs_hook=_unique_pairs)
         except _DuplicateKey as exc:

@@ -373,6 +373,8 @@ def _envelope(name: str, text: str) -> tuple[str, list[Any]]:
             f"STIX {document['spec_version']} bundle: only STIX {SPEC_VERSION} is read",
             "spec_version",
         )
+    if not isinstance(document.get("id"), str):
+        raise _fail(name, "bundle", "a STIX bundle needs an id (a string)", "id")
     try:
         stix2.parse({"type": "bundle", "id": document.get("id")}, version=SPEC_VERSION)
     except STIXError as exc:
