@@ -128,6 +128,11 @@ def group_problems(problems: Iterable[Problem]) -> list[ProblemGroup]:
     """Problems folded by (file, field, message with quoted values and numbers blanked).
 
     Groups keep the order of their first problem, so a file's problems read top down.
+
+    >>> dates = [Problem("a.jsonl", f"line {n}", "since", f"'2019-1{n}' is not a date")
+    ...          for n in (3, 4, 5)]
+    >>> print(group_problems(dates)[0])
+    a.jsonl: 3 lines, field 'since': '2019-13' is not a date (at line 3, line 4, line 5)
     """
     groups: dict[tuple[str, str | None, str], list[Problem]] = {}
     for problem in problems:

@@ -68,7 +68,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: Any) -> str:
-    """One CSV cell as ``-f csv`` prints it: text that a spreadsheet would run is defused."""
+    """One CSV cell as ``-f csv`` prints it: text that a spreadsheet would run is defused.
+
+    >>> print(csv_cell('=HYPERLINK("http://x")'), csv_cell("-5"), csv_cell(-5), csv_cell("Corp"))
+    '=HYPERLINK("http://x") '-5 -5 Corp
+    """
     cell = flat(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return cell
