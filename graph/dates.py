@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", re.ASCII)
 
 
 class DateError(ValueError):
@@ -48,7 +48,7 @@ class PartialDate:
             raise DateError(f"{value!r} is not a date: write 2019, 2019-12 or 2019-12-05")
         year, month, day = (int(g) if g else None for g in match.groups())
         try:
-            dt.date(year or 1, month or 1, day or 1)
+            dt.date(year, month or 1, day or 1)  # type: ignore[arg-type]
         except ValueError as exc:
             raise DateError(f"{value!r} is not a valid date: {exc}") from None
         return cls(text)

@@ -68,19 +68,38 @@ def _listify(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Field-size limits, checked with every record: far above real records, far below what
+# breaks a store (a 10 MB name failed the embedded store's commit). Documented in the README.
+ID_CHARS = 200
+"""An id, a link's ``source`` or ``target``."""
+NAME_CHARS = 1_000
+"""A name, alias, topic, title, publisher, identifier scheme or value."""
+URL_CHARS = 4_096
+"""A source's ``url``."""
+LONG_TEXT_CHARS = 100_000
+"""A ``description`` or a link's ``note``."""
+LIST_ITEMS = 10_000
+"""Items in one list field (aliases, topics, sources, roles, crime types) or identifiers."""
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=ID_CHARS)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_CHARS)]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LONG_TEXT_CHARS)
+]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=URL_CHARS)]
 KindName = Annotated[str, AfterValidator(_one_of(domain.ENTITY_KINDS, "entity kind"))]
 RelationName = Annotated[str, AfterValidator(_one_of(domain.RELATIONS, "relation type"))]
 GradingCode = Annotated[str, BeforeValidator(_grading)]
 DateText = Annotated[str, BeforeValidator(_partial_date)]
 Tlp = Annotated[str, BeforeValidator(domain.tlp_level)]
 Country = Annotated[str, BeforeValidator(_country)]
-TextList = Annotated[list[Text], BeforeValidator(_listify)]
-IdList = Annotated[list[Id], BeforeValidator(_listify)]
+TextList = Annotated[list[Text], BeforeValidator(_listify), Field(max_length=LIST_ITEMS)]
+IdList = Annotated[list[Id], BeforeValidator(_listify), Field(max_length=LIST_ITEMS)]
 Role = Annotated[str, AfterValidator(_one_of(domain.PERSON_ROLES, "person role"))]
 CrimeType = Annotated[str, AfterValidator(_one_of(domain.CRIME_TYPES, "crime type"))]
 SourceType = Annotated[str, AfterValidator(_one_of(domain.SOURCE_TYPES, "source type"))]
+RoleList = Annotated[list[Role], BeforeValidator(_listify), Field(max_length=LIST_ITEMS)]
+CrimeTypeList = Annotated[list[CrimeType], BeforeValidator(_listify), Field(max_length=LIST_ITEMS)]
 
 
 class Entity(BaseModel):
@@ -99,18 +118,18 @@ class Entity(BaseModel):
     aliases: TextList = Field(default_factory=list)
     country: Country | None = None
     topics: TextList = Field(default_factory=list)
-    identifiers: dict[Text, Text] = Field(default_factory=dict)
+    identifiers: dict[Text, Text] = Field(default_factory=dict, max_length=LIST_ITEMS)
     isClass: bool = False
-    description: Text | None = None
+    description: LongText | None = None
     sources: IdList = Field(default_factory=list)
     tlp: Tlp | None = None
     # kind-specific fields, see domain.EntityKind.fields
-    roles: Annotated[list[Role], BeforeValidator(_listify)] | None = None
-    crimeTypes: Annotated[list[CrimeType], BeforeValidator(_listify)] | None = None
+    roles: RoleList | None = None
+    crimeTypes: CrimeTypeList | None = None
     date: DateText | None = None
     publisher: Text | None = None
     title: Text | None = None
-    url: Text | None = None
+    url: Url | None = None
     sourceType: SourceType | None = None
 
     @model_validator(mode="before")
@@ -162,7 +181,7 @@ class Link(BaseModel):
     sources: Annotated[IdList, Field(min_length=1)]
     since: DateText | None = None
     until: DateText | None = None
-    note: Text | None = None
+    note: LongText | None = None
     tlp: Tlp | None = None
 
     @model_validator(mode="after")

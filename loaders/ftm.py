@@ -364,6 +364,10 @@ def _parse(name: str, text: str) -> dict[str, _Line]:
         except FollowTheMoneyException as exc:
             problems.append(Problem(name, where, None, f"not a valid FtM entity: {exc}"))
             continue
+        if proxy.id is None:  # FtM cleans control characters away, and may leave nothing
+            problems.append(Problem(name, where, "id", "the id holds no usable text"))
+            continue
+        ftm_id = str(proxy.id)  # as FtM cleaned it: what the rest of the reader looks up
         opensanctions = "referents" in item or ftm_id.startswith("NK-")
         held = lines.get(ftm_id)
         if held is None:

@@ -11,7 +11,7 @@ with a :class:`LoadError` naming each file, record and field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,18 +48,17 @@ class LoadReport:
         }
 
 
-def read_paths(paths: Sequence[Path], fmt: str | None = None) -> list[RawRecord]:
-    """Every raw record of every file; all files are read even when one fails."""
-    records: list[RawRecord] = []
+def read_paths(paths: Sequence[Path], fmt: str | None = None) -> Iterator[RawRecord]:
+    """Every raw record of every file, read lazily; all files are read even when one fails.
+
+    The problems of every file are raised together, as one LoadError, after the
+    last good record (see :mod:`statecrime.loaders.readers` on streaming).
+    """
     problems: list[Problem] = []
     for path in paths:
-        try:
-            records.extend(read_file(Path(path), fmt))
-        except LoadError as exc:
-            problems.extend(exc.problems)
+        yield from read_file(Path(path), fmt, problems)
     if problems:
         raise LoadError(problems)
-    return records
 
 
 def check_records(

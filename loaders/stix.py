@@ -373,6 +373,8 @@ def _envelope(name: str, text: str) -> tuple[str, list[Any]]:
             f"STIX {document['spec_version']} bundle: only STIX {SPEC_VERSION} is read",
             "spec_version",
         )
+    if not isinstance(document.get("id"), str):
+        raise _fail(name, "bundle", "a STIX bundle needs an id (a string)", "id")
     try:
         stix2.parse({"type": "bundle", "id": document.get("id")}, version=SPEC_VERSION)
     except STIXError as exc:
@@ -397,6 +399,12 @@ def _parse_objects(
             problems.append(Problem(name, f"objects[{index}]", None, "expected a STIX object"))
             continue
         where = f"objects[{index}] ({item.get('id', item.get('type', '?'))})"
+        wrong = [key for key in ("type", "id") if not isinstance(item.get(key), str)]
+        if wrong:  # stix2 itself fails with a TypeError on these
+            for key in wrong:
+                problems.append(Problem(name, where, key, "required, and must be a string"))
+            failed.add(str(item.get("id")))
+            continue
         if item.get("spec_version") not in (None, SPEC_VERSION):
             problems.append(
                 Problem(

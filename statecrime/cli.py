@@ -20,6 +20,7 @@ from neo4j.exceptions import Neo4jError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from statecrime.cli_common import Settings, fail, settings, store_for
+from statecrime.cli_problems import refuse_load, write_problems
 from statecrime.graph.embedded import end_process
 from statecrime.graph.store import Store
 from statecrime.loaders.load import LoadReport, load_paths
@@ -103,13 +104,24 @@ def load(
         str | None,
         typer.Option("--from", help=f"Read every file as this format: {', '.join(FORMATS)}."),
     ] = None,
+    problems_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--problems",
+            metavar="FILE",
+            help="Write every problem of a refused load to FILE, one JSON object a line "
+            "(an empty file when the load succeeds).",
+        ),
+    ] = None,
 ) -> None:
     """Load record files, all or nothing; print what was added, updated and left unchanged."""
     with store_for(ctx) as store:
         try:
             report = load_with_progress(store, paths, from_)
         except LoadError as exc:
-            raise fail(str(exc)) from None
+            raise refuse_load(settings(ctx).format, exc.problems, problems_file) from None
+    if problems_file is not None:
+        write_problems(problems_file, [])
     _print_load_report(ctx, report)
 
 

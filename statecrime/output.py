@@ -5,6 +5,13 @@
 command's own keys, documented in the README with an example per command. CSV
 and tables print one flat row per item; nested values (lists, evidence) are
 joined so the row stays one line.
+
+CSV is what a spreadsheet opens, and a spreadsheet runs a cell that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a formula: a name such as
+``=HYPERLINK(...)`` in the data would run for whoever opens the output. So text
+cells that start so are printed with a ``'`` before them (OWASP's advice on CSV
+injection); numbers are printed as they are. This is only what commands print:
+record files and Neo4j import files (:mod:`statecrime.views.export`) stay exact.
 """
 
 from __future__ import annotations
@@ -57,6 +64,23 @@ def flat(value: Any) -> str:
     return str(value)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell as ``-f csv`` prints it: text that a spreadsheet would run is defused.
+
+    >>> print(csv_cell('=HYPERLINK("http://x")'), csv_cell("-5"), csv_cell(-5), csv_cell("Corp"))
+    '=HYPERLINK("http://x") '-5 -5 Corp
+    """
+    cell = flat(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return cell
+    if cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def emit(
     fmt: OutputFormat,
     command: str,
@@ -76,9 +100,9 @@ def emit(
         sys.stdout.flush()
     elif fmt is OutputFormat.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
+        writer.writerow([csv_cell(c) for c in columns])
         for row in rows:
-            writer.writerow([flat(row.get(c)) for c in columns])
+            writer.writerow([csv_cell(row.get(c)) for c in columns])
     else:
         # Text cells, not strings: names from the data must never be read as rich markup.
         table = Table(title=title, show_lines=False, header_style="bold")
