@@ -65,6 +65,10 @@ WRITE_REFUSED_CODES = (
     "Neo.ClientError.Statement.AccessMode",  # Neo4j: writing in a READ transaction
 )
 TIMED_OUT_CODES = ("Neo.ClientError.Transaction.TransactionTimedOut",)  # both engines (prefix)
+TIMED_OUT_WORDS = (
+    "exceeded the arcadedb.command.timeout",  # embedded
+    "not completed within the timeout",  # Neo4j, when it reports a time-out as terminated
+)
 FILE_ACCESS_WORDS = ("LOAD CSV", "update security", "allow_csv_import", "file URL")
 IN_TRANSACTIONS_WORDS = ("IN TRANSACTIONS",)
 _REFUSED = (
@@ -86,7 +90,7 @@ def refusal(exc: Neo4jError, seconds: float | None) -> Exception | None:
     code = exc.code or ""
     message = exc.message or str(exc)
     detail = _one_line(message)
-    if code.startswith(TIMED_OUT_CODES) or "exceeded the arcadedb.command.timeout" in message:
+    if code.startswith(TIMED_OUT_CODES) or any(word in message for word in TIMED_OUT_WORDS):
         return QueryTimedOut(seconds, detail)
     if any(word.lower() in message.lower() for word in FILE_ACCESS_WORDS) and (
         code in WRITE_REFUSED_CODES or "allow_csv_import" in message

@@ -223,3 +223,23 @@ def test_the_cli_timeout_ends_a_runaway_query_in_its_own_process(
     assert done.stdout == ""
     assert not list(tmp_path.glob("hs_err_pid*.log"))
     assert elapsed < 240
+
+
+def test_a_view_of_a_writing_query_is_refused(cli_store: str, tmp_path: Path) -> None:
+    before = _stats(cli_store)
+    output = tmp_path / "view.html"
+    result = CliRunner().invoke(
+        app,
+        [
+            "--store",
+            cli_store,
+            "view",
+            "--cypher",
+            "MATCH (n) DETACH DELETE n",
+            "--output",
+            str(output),
+        ],
+    )
+    assert result.exit_code == 3, result.output
+    assert not output.exists()
+    assert _stats(cli_store) == before
