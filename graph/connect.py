@@ -19,7 +19,7 @@ from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 from platformdirs import user_data_dir
 
-from statecrime.graph.embedded import DATABASE_NAME, EmbeddedServer
+from statecrime.graph.embedded import DATABASE_NAME, EmbeddedServer, reader_access
 from statecrime.graph.store import Store
 
 URI_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
@@ -46,16 +46,33 @@ def is_uri(spec: str) -> bool:
 
 
 @contextmanager
-def open_store(spec: str | os.PathLike[str] | None = None) -> Iterator[Store]:
-    """A ready store (schema in place), closed and stopped on exit."""
+def open_store(
+    spec: str | os.PathLike[str] | None = None, *, read_timeout: float | None = None
+) -> Iterator[Store]:
+    """A ready store (schema in place), closed and stopped on exit.
+
+    ``read_timeout`` (seconds) bounds every read query run through the store
+    (:attr:`Store.read_timeout`); ``None`` leaves reads unbounded.
+    """
     target = resolve_store(spec)
     if is_uri(target):
         with _neo4j_store(target) as store:
+            store.read_timeout = read_timeout
             yield store
     else:
         with EmbeddedServer(Path(target)) as server:
+            reader_auth, server_limit = reader_access(server)
             driver = GraphDatabase.driver(server.uri, auth=server.auth)
-            store = Store(driver, DATABASE_NAME, "arcadedb", str(server.folder))
+            reader = GraphDatabase.driver(server.uri, auth=reader_auth)
+            store = Store(
+                driver,
+                DATABASE_NAME,
+                "arcadedb",
+                str(server.folder),
+                reader=reader,
+                server_limit=server_limit,
+                read_timeout=read_timeout,
+            )
             try:
                 store.ensure_schema()
                 yield store

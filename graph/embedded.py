@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import secrets
 import shutil
 import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -142,6 +144,7 @@ class EmbeddedServer:
             "bolt_port": self.bolt_port,
             "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
             "server_databaseDirectory": str(self.folder),
+            **file_import_settings(),
         }
         self._server = ArcadeDBServer(
             root_path=str(self._private_dir), root_password=self.password, config=config
@@ -204,3 +207,133 @@ class EmbeddedServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+# --- Read-only access and limits, enforced by the server ------------------------------------
+#
+# Analysts' Cypher without --write runs as a second server user, READER_USER, whose group on
+# the statecrime database grants reading records and nothing else: no createRecord,
+# updateRecord or deleteRecord, no updateSchema (so no CREATE CONSTRAINT/INDEX, no new label),
+# no updateSecurity (which ArcadeDB also asks of LOAD CSV from a local file). The server checks
+# those rights on every record and schema operation, whatever the statement (plain CREATE/SET/
+# DELETE, CALL { } IN TRANSACTIONS, merge.node and the other write procedures), so the guard
+# does not depend on how the statement is written. Its password, like root's, is drawn for
+# this run and held only in memory; the server keeps a salted hash of it in the private folder.
+
+READER_USER = "statecrime_reader"
+READER_GROUP = "statecrime_reader"
+FILE_IMPORT_ENV = "STATECRIME_ALLOW_FILE_IMPORT"
+_COMMAND_TIMEOUT = "arcadedb.command.timeout"
+
+
+def file_import_allowed() -> bool:
+    """Whether ``LOAD CSV`` may read local files and URLs (``STATECRIME_ALLOW_FILE_IMPORT=1``)."""
+    return os.environ.get(FILE_IMPORT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+_FILE_IMPORT_SETTINGS = (
+    "arcadedb.opencypher.loadCsv.allowFileUrls",
+    "arcadedb.opencypher.loadCsv.allowRemoteUrls",
+)
+
+
+def file_import_settings() -> dict[str, Any]:
+    """Server settings for ``LOAD CSV``: off for files and URLs unless the user turned it on.
+
+    ``arcadedb.opencypher.loadCsv.allowFileUrls`` covers ``file:///`` URLs and bare
+    paths, ``allowRemoteUrls`` http(s). The keys are given the way
+    ``ArcadeDBServer`` spells them (``_`` becomes ``.``). They are database
+    settings, so :func:`restrict_file_import` sets them on the open database too.
+    """
+    allowed = file_import_allowed()
+    return {
+        key.removeprefix("arcadedb.").replace(".", "_"): allowed for key in _FILE_IMPORT_SETTINGS
+    }
+
+
+def restrict_file_import(java_database: Any) -> None:
+    """Apply the ``LOAD CSV`` file and URL switches to the open database's own settings."""
+    import jpype
+
+    allowed = jpype.JBoolean(file_import_allowed())
+    for key in _FILE_IMPORT_SETTINGS:
+        java_database.getConfiguration().setValue(key, allowed)
+
+
+def reader_group(read_timeout_ms: int = -1) -> dict[str, Any]:
+    """The reader's rights on the statecrime database: read records, nothing else."""
+    return {
+        "access": [],
+        "resultSetLimit": -1,
+        "readTimeout": read_timeout_ms,
+        "types": {"*": {"access": ["readRecord"]}},
+    }
+
+
+def install_reader(java_server: Any, password: str, read_timeout_ms: int = -1) -> None:
+    """Create the read-only group and user on a started server (idempotent per server)."""
+    import jpype
+
+    json_object = jpype.JClass("com.arcadedb.serializer.json.JSONObject")
+    security = java_server.getSecurity()
+    group = json_object(json.dumps(reader_group(read_timeout_ms)))
+    security.saveGroup(DATABASE_NAME, READER_GROUP, group)
+    user = {
+        "name": READER_USER,
+        "password": str(security.encodePassword(password)),
+        "databases": {DATABASE_NAME: [READER_GROUP]},
+    }
+    if security.existsUser(READER_USER):
+        security.dropUser(READER_USER)
+    security.createUser(json_object(json.dumps(user)))
+    security.updateSchema(java_server.getDatabase(DATABASE_NAME))
+
+
+class CommandTimeout:
+    """The server's limit on how long one command may run, held while read queries run.
+
+    ArcadeDB's ``arcadedb.command.timeout`` is checked inside its scan, expansion
+    and filter loops, so it ends a runaway traversal that the group's
+    ``readTimeout`` (which bounds record scans only) does not. It is a setting of
+    the database, not of a user: it is set while at least one bounded read runs
+    and cleared when the last one ends, so loads run without a limit. A write
+    that starts while a bounded read runs in the same process is bounded too.
+    """
+
+    def __init__(self, java_database: Any) -> None:
+        self._database = java_database
+        self._lock = threading.Lock()
+        self._active: list[int] = []
+
+    def _apply(self) -> None:
+        import jpype
+
+        limit = min(self._active) if self._active else 0
+        self._database.getConfiguration().setValue(_COMMAND_TIMEOUT, jpype.JLong(limit))
+
+    @contextlib.contextmanager
+    def bounded(self, seconds: float | None) -> Iterator[None]:
+        if seconds is None or seconds <= 0:
+            yield
+            return
+        limit = max(1, int(seconds * 1000))
+        with self._lock:
+            self._active.append(limit)
+            self._apply()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active.remove(limit)
+                with contextlib.suppress(Exception):
+                    self._apply()
+
+
+def reader_access(server: EmbeddedServer) -> tuple[tuple[str, str], CommandTimeout]:
+    """Set up the read-only user on a started ``server``: its credentials and the limit switch."""
+    java_server = server._server._java_server
+    password = secrets.token_urlsafe(24)
+    install_reader(java_server, password)
+    database = java_server.getDatabase(DATABASE_NAME)
+    restrict_file_import(database)
+    return (READER_USER, password), CommandTimeout(database)

@@ -12,11 +12,11 @@ per load, so a load is all or nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from neo4j import Driver, ManagedTransaction, Session, Transaction
+from neo4j import READ_ACCESS, Driver, ManagedTransaction, Session, Transaction, unit_of_work
 
 from statecrime.graph import domain
 from statecrime.graph.cypher import CypherText, declare
@@ -157,6 +157,12 @@ def _chunks(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[An
         yield rows[start : start + size]
 
 
+class ServerLimit(Protocol):
+    """A store-side limit on how long a command runs (the embedded server's command timeout)."""
+
+    def bounded(self, seconds: float | None) -> AbstractContextManager[None]: ...
+
+
 @dataclass
 class Store:
     """A graph store reached over Bolt.
@@ -170,9 +176,37 @@ class Store:
     database: str | None
     engine: str
     location: str
+    reader: Driver | None = None
+    """A driver logged in as a user the database keeps from writing (the embedded store)."""
+    server_limit: ServerLimit | None = None
+    """How the embedded server bounds a command's run time; Neo4j uses transaction timeouts."""
+    read_timeout: float | None = None
+    """Seconds a read query may run (``--timeout``); ``None`` or 0 for no limit."""
 
     def session(self, **kwargs: Any) -> Session:
         return self.driver.session(database=self.database, **kwargs)
+
+    def reader_session(self) -> Session:
+        """A session in which the database itself refuses every write.
+
+        On the embedded store it is the read-only server user's (see
+        :func:`statecrime.graph.embedded.install_reader`); on Neo4j, a session in
+        READ access mode, whose transactions Neo4j refuses to write in. Both are
+        per connection: the same process keeps writing through :meth:`session`.
+        """
+        driver = self.reader if self.reader is not None else self.driver
+        return driver.session(database=self.database, default_access_mode=READ_ACCESS)
+
+    def limit(self, seconds: float | None) -> float | None:
+        """The limit to apply: ``seconds`` if given, else the read timeout; ``None``: none."""
+        chosen = self.read_timeout if seconds is None else seconds
+        return chosen if chosen and chosen > 0 else None
+
+    def bounded(self, seconds: float | None) -> AbstractContextManager[None]:
+        """Hold the server-side run-time limit (embedded store) while a query runs."""
+        if self.server_limit is None or seconds is None:
+            return nullcontext()
+        return self.server_limit.bounded(seconds)
 
     def ensure_schema(self) -> None:
         """Create the unique constraint on entity ids and the name index, if missing.
@@ -187,11 +221,13 @@ class Store:
     def read(self, statement: CypherText | str, /, **params: Any) -> list[dict[str, Any]]:
         """Run a read statement and return its rows as dicts."""
         text = statement.text if isinstance(statement, CypherText) else statement
+        seconds = self.limit(None)
 
+        @unit_of_work(timeout=seconds)
         def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
             return tx.run(text, params).data()
 
-        with self.session() as session:
+        with self.bounded(seconds), self.session() as session:
             return session.execute_read(work)
 
     def fetch_entities(self, ids: Iterable[str]) -> dict[str, Entity]:
@@ -273,6 +309,8 @@ class Store:
         return kinds, types
 
     def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
         self.driver.close()
 
 

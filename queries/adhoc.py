@@ -1,9 +1,16 @@
 """An analyst's own Cypher, read-only unless they ask for writes.
 
-The embedded store ignores Bolt's READ access mode, so the access mode alone
-cannot keep a query from writing. A read-only run therefore happens in a
-transaction that is always rolled back; if the query wrote anything (the result
-summary's counters say so) it is reported as refused, and nothing stays written.
+Read-only is the database's doing, for each connection: a query without
+``write=True`` runs in :meth:`Store.reader_session`, as the embedded store's
+read-only server user or in a Neo4j READ transaction, so the database refuses
+every write it tries, whatever route it takes (``CALL { } IN TRANSACTIONS``,
+schema statements, write procedures). Nothing is undone afterwards because
+nothing was done. The result's counters are still checked, as a second guard.
+
+A read query is bounded in time (``timeout`` seconds, else the store's
+``read_timeout``): by the transaction timeout on Neo4j and by the server's
+command timeout on the embedded store. A refusal or a time-out from either
+engine becomes :class:`WriteRefused` or :class:`QueryTimedOut` with one line.
 """
 
 from __future__ import annotations
@@ -14,12 +21,30 @@ from typing import Any
 from neo4j import Transaction
 from neo4j.exceptions import Neo4jError
 
-from statecrime.graph.store import Store, transaction_rolled_back
+from statecrime.graph.embedded import FILE_IMPORT_ENV
+from statecrime.graph.store import Store
 from statecrime.values import plain
 
 
 class WriteRefused(Exception):
-    """A read-only query tried to write; its changes were rolled back."""
+    """A read-only query tried to write, and the store refused it: nothing was written."""
+
+
+class FileImportRefused(WriteRefused):
+    """A query tried to read a local file or a URL (``LOAD CSV``) while that is off."""
+
+
+class QueryTimedOut(Exception):
+    """A query ran past its time limit and was stopped."""
+
+    def __init__(self, seconds: float | None, detail: str = "") -> None:
+        self.seconds = seconds
+        self.detail = detail
+        limit = f"the {seconds:g} s limit" if seconds else "its time limit"
+        super().__init__(
+            f"the query ran past {limit} and was stopped; nothing was written. "
+            "Give more time with --timeout SECONDS (0: no limit)."
+        )
 
 
 class QueryFailed(Exception):
@@ -31,6 +56,53 @@ class AdhocResult:
     columns: list[str]
     rows: list[dict[str, Any]]
     counters: dict[str, int]
+
+
+# Error codes (and, where an engine has no code of its own for it, words of the message) by
+# which each engine says it refused a write or ran out of time.
+WRITE_REFUSED_CODES = (
+    "Neo.ClientError.Security.Forbidden",  # embedded: the reader's rights; Neo4j: privileges
+    "Neo.ClientError.Statement.AccessMode",  # Neo4j: writing in a READ transaction
+)
+TIMED_OUT_CODES = ("Neo.ClientError.Transaction.TransactionTimedOut",)  # both engines (prefix)
+TIMED_OUT_WORDS = (
+    "exceeded the arcadedb.command.timeout",  # embedded
+    "not completed within the timeout",  # Neo4j, when it reports a time-out as terminated
+)
+FILE_ACCESS_WORDS = ("LOAD CSV", "update security", "allow_csv_import", "file URL")
+IN_TRANSACTIONS_WORDS = ("IN TRANSACTIONS",)
+_REFUSED = (
+    "the store refused the query: it tries to write, and queries without --write are "
+    "read-only ({detail}). Nothing was written; pass --write to let it write."
+)
+_FILE_REFUSED = (
+    "the store refused the query: LOAD CSV reads files and URLs only when "
+    f"{FILE_IMPORT_ENV}=1 is set and --write is given ({{detail}}). Nothing was read."
+)
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())[:300]
+
+
+def refusal(exc: Neo4jError, seconds: float | None) -> Exception | None:
+    """The clear error an engine's refusal or time-out means, or ``None`` for other errors."""
+    code = exc.code or ""
+    message = exc.message or str(exc)
+    detail = _one_line(message)
+    if code.startswith(TIMED_OUT_CODES) or any(word in message for word in TIMED_OUT_WORDS):
+        return QueryTimedOut(seconds, detail)
+    if any(word.lower() in message.lower() for word in FILE_ACCESS_WORDS) and (
+        code in WRITE_REFUSED_CODES or "allow_csv_import" in message
+    ):
+        return FileImportRefused(_FILE_REFUSED.format(detail=detail))
+    if code in WRITE_REFUSED_CODES:
+        return WriteRefused(_REFUSED.format(detail=detail))
+    if any(word in message for word in IN_TRANSACTIONS_WORDS):
+        # Neo4j runs CALL { } IN TRANSACTIONS only in an auto-commit transaction, never
+        # in the explicit read transaction of a read-only query: it exists to write in batches.
+        return WriteRefused(_REFUSED.format(detail=detail))
+    return None
 
 
 def _counters(summary: Any) -> dict[str, int]:
@@ -59,7 +131,9 @@ def _run(tx: Transaction, text: str, params: dict[str, Any]) -> tuple[list[str],
     return columns, rows, result.consume()
 
 
-def _run_write(store: Store, text: str, params: dict[str, Any]) -> AdhocResult:
+def _run_write(
+    store: Store, text: str, params: dict[str, Any], seconds: float | None
+) -> AdhocResult:
     """An analyst's ``--write`` query: once, in an auto-commit transaction.
 
     Auto-commit, so that ``CALL { ... } IN TRANSACTIONS`` works (Neo4j refuses it
@@ -67,7 +141,7 @@ def _run_write(store: Store, text: str, params: dict[str, Any]) -> AdhocResult:
     committed part of its work must not run twice behind the analyst's back.
     """
     with store.session() as session:
-        result = session.run(text, params)
+        result = session.run(Query(text, timeout=seconds), params)
         columns = list(result.keys())
         rows = [{key: plain(value) for key, value in record.items()} for record in result]
         summary = result.consume()
@@ -75,23 +149,57 @@ def _run_write(store: Store, text: str, params: dict[str, Any]) -> AdhocResult:
 
 
 def run_cypher(
-    store: Store, text: str, params: dict[str, Any] | None = None, *, write: bool = False
+    store: Store,
+    text: str,
+    params: dict[str, Any] | None = None,
+    *,
+    write: bool = False,
+    timeout: float | None = None,
 ) -> AdhocResult:
-    """Run ``text`` with ``params``; roll back and raise :class:`WriteRefused` if it wrote
-    without ``write=True``."""
+    """Run ``text`` with ``params``: read-only, as the database enforces, unless ``write=True``.
+
+    Raises :class:`WriteRefused` when a read-only query tries to write (nothing
+    was written), :class:`QueryTimedOut` past ``timeout`` seconds (default: the
+    store's read timeout; a query with ``write=True`` has no limit unless given
+    one), :class:`QueryFailed` for any other error of the store.
+    """
     params = params or {}
+    seconds = timeout if write else store.limit(timeout)
+    seconds = seconds if seconds and seconds > 0 else None
     try:
-        if write:
-            return _run_write(store, text, params)
-        with transaction_rolled_back(store) as tx:
-            columns, rows, summary = _run(tx, text, params)
+        with store.bounded(seconds):
+            if write:
+                return _run_write(store, text, params, seconds)
+            with store.reader_session() as session:
+                tx = session.begin_transaction(timeout=seconds)
+                try:
+                    columns, rows, summary = _run(tx, text, params)
+                finally:
+                    # a read has nothing to keep: rolling back ends the transaction either way
+                    if not tx.closed():
+                        tx.rollback()
     except Neo4jError as exc:
-        raise QueryFailed(exc.message or str(exc)) from exc
+        clear = refusal(exc, seconds)
+        if clear is not None:
+            raise clear from exc
+        raise QueryFailed(_one_line(exc.message or str(exc))) from exc
     counters = _counters(summary)
     if summary.counters.contains_updates or summary.counters.contains_system_updates:
+        # Second guard: the database should have refused already; if an engine ever lets a
+        # write through in a read session, the command still says so and fails.
         changes = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counters.items())
         raise WriteRefused(
-            f"the query writes to the store ({changes or 'changes reported'}); it was rolled "
-            "back. Pass --write to run it for real."
+            _REFUSED.format(detail=f"the store reported changes: {changes or 'some'}")
         )
     return AdhocResult(columns, rows, counters)
+
+
+__all__ = [
+    "AdhocResult",
+    "FileImportRefused",
+    "QueryFailed",
+    "QueryTimedOut",
+    "WriteRefused",
+    "refusal",
+    "run_cypher",
+]

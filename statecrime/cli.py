@@ -27,9 +27,10 @@ from statecrime.loaders.load import LoadReport, load_paths
 from statecrime.loaders.problems import LoadError
 from statecrime.loaders.readers import FORMATS
 from statecrime.output import OutputFormat, emit, err_console
-from statecrime.queries.adhoc import QueryFailed, WriteRefused, run_cypher
+from statecrime.queries.adhoc import QueryFailed, QueryTimedOut, WriteRefused, run_cypher
 from statecrime.queries.lookup import search, show
 from statecrime.values import parse_param
+from statecrime.watchdog import DEFAULT_TIMEOUT, EXIT_TIMED_OUT
 
 app = typer.Typer(
     name="statecrime",
@@ -57,8 +58,33 @@ def main_options(
         OutputFormat,
         typer.Option("--format", "-f", help="What commands print: a table, JSON or CSV."),
     ] = OutputFormat.table,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0,
+            metavar="SECONDS",
+            help=f"Stop a read query (and the command) after this many seconds, exit status "
+            f"{EXIT_TIMED_OUT}; 0 for no limit. Loads and exports have no limit unless given one.",
+            show_default=f"{DEFAULT_TIMEOUT:g} for queries",
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = Settings(store=store, format=fmt)
+    ctx.obj = Settings(
+        store=store, format=fmt, timeout=command_timeout(timeout, ctx.invoked_subcommand)
+    )
+
+
+UNBOUNDED_COMMANDS = frozenset({"load", "export", "demo"})
+"""Commands that write or copy the whole store: no time limit unless ``--timeout`` gives one."""
+
+
+def command_timeout(given: float | None, command: str | None) -> float | None:
+    """The time limit a command runs under: ``--timeout`` if given (0: none), else the default
+    for queries and none for loads and exports."""
+    if given is not None:
+        return given or None
+    return None if command in UNBOUNDED_COMMANDS else DEFAULT_TIMEOUT
 
 
 def _print_load_report(ctx: typer.Context, report: LoadReport) -> None:
@@ -194,6 +220,10 @@ def show_command(
     emit(fmt, "show", payload, rows, columns, title="Links")
 
 
+EXIT_WRITE_REFUSED = 3
+"""Exit status of ``cypher`` when the store refused a write of a query without --write."""
+
+
 @app.command()
 def cypher(
     ctx: typer.Context,
@@ -203,19 +233,28 @@ def cypher(
         typer.Option("--param", "-p", help="name=value; the value is read as JSON if it can be."),
     ] = None,
     write: Annotated[
-        bool, typer.Option("--write", help="Let the query write (otherwise it is rolled back).")
+        bool,
+        typer.Option("--write", help="Let the query write (otherwise the store refuses writes)."),
     ] = False,
 ) -> None:
-    """Run your own Cypher, read-only unless --write is given."""
+    """Run your own Cypher, read-only unless --write is given.
+
+    Without --write the store itself refuses any write (exit status 3); a query
+    that runs past --timeout is stopped (exit status 124).
+    """
     try:
         params = dict(parse_param(p) for p in param or [])
     except ValueError as exc:
         raise fail(str(exc)) from None
+    if write and ctx.find_root().params.get("timeout") is None:
+        settings(ctx).timeout = None  # a write is a load: no limit unless --timeout gives one
     with store_for(ctx) as store:
         try:
-            result = run_cypher(store, query, params, write=write)
+            result = run_cypher(store, query, params, write=write, timeout=settings(ctx).timeout)
         except WriteRefused as exc:
-            raise fail(str(exc), code=3) from None
+            raise fail(str(exc), code=EXIT_WRITE_REFUSED) from None
+        except QueryTimedOut as exc:
+            raise fail(str(exc), code=EXIT_TIMED_OUT) from None
         except (QueryFailed, Neo4jError) as exc:
             raise fail(f"the store rejected the query: {exc}") from None
     emit(

@@ -12,13 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import typer
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from rich.markup import escape
 
 from statecrime.graph.connect import StoreConnectionError, open_store, redact, resolve_store
 from statecrime.graph.embedded import EmbeddedStoreError
 from statecrime.graph.store import Store
 from statecrime.output import OutputFormat, err_console
+from statecrime.queries.adhoc import QueryTimedOut, refusal
+from statecrime.watchdog import EXIT_TIMED_OUT, watchdog
 
 
 @dataclass
@@ -27,6 +29,8 @@ class Settings:
 
     store: str | None
     format: OutputFormat
+    timeout: float | None = None
+    """Seconds the command's queries may run (``--timeout``); ``None``: no limit."""
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -45,13 +49,22 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 @contextmanager
 def store_for(ctx: typer.Context) -> Iterator[Store]:
     """Open the store the user chose, turning connection failures into clear errors."""
+    chosen = settings(ctx)
     try:
-        with open_store(settings(ctx).store) as store:
-            yield store
+        with open_store(chosen.store, read_timeout=chosen.timeout) as store:
+            with watchdog(chosen.timeout):
+                yield store
     except (StoreConnectionError, EmbeddedStoreError) as exc:
         raise fail(str(exc)) from None
+    except QueryTimedOut as exc:
+        raise fail(str(exc), code=EXIT_TIMED_OUT) from None
+    except Neo4jError as exc:
+        clear = refusal(exc, chosen.timeout)
+        if isinstance(clear, QueryTimedOut):
+            raise fail(str(clear), code=EXIT_TIMED_OUT) from None
+        raise
     except (ServiceUnavailable, SessionExpired) as exc:
         # The driver has already retried statecrime's own transactions with back-off.
-        where = redact(resolve_store(settings(ctx).store))
+        where = redact(resolve_store(chosen.store))
         reason = " ".join(str(getattr(exc, "message", None) or exc).split())
         raise fail(f"the store at {where} stopped answering: {reason}") from None

@@ -146,7 +146,9 @@ def register(app: typer.Typer) -> None:
                 try:
                     params = dict(parse_param(p) for p in param or [])
                     result = run_cypher(store, cypher, params)
-                except (ValueError, QueryFailed, WriteRefused) as exc:
+                except WriteRefused as exc:
+                    raise fail(str(exc), code=3) from None
+                except (ValueError, QueryFailed) as exc:
                     raise fail(str(exc)) from None
                 keep = ids_in(result.rows)
                 full = whole_graph(store)
