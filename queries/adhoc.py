@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from neo4j import Transaction
+from neo4j import Query, Transaction
 from neo4j.exceptions import Neo4jError
 
 from statecrime.graph.embedded import FILE_IMPORT_ENV
