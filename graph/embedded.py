@@ -242,6 +242,32 @@ def _private_umask_off() -> None:
         _saved_umask = None
 
 
+def _sever_connections_to(port: int) -> None:
+    """Cut this process's TCP connections to 127.0.0.1:``port`` at once (both directions).
+
+    Why: after a signal the driver must not wait for the store (see
+    :func:`statecrime.interrupts.on_interrupt`). The driver's own sockets are
+    found through ``/proc/self/fd``, not its internals; ``shutdown`` acts on the
+    connection, so closing the duplicate descriptor used here changes nothing else.
+    """
+    try:
+        entries = list(Path("/proc/self/fd").iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if not os.readlink(entry).startswith("socket:"):
+                continue
+            sock = socket.socket(fileno=os.dup(int(entry.name)))
+        except (OSError, ValueError):
+            continue
+        with sock, contextlib.suppress(OSError):
+            if sock.type == socket.SOCK_STREAM and sock.family == socket.AF_INET:
+                host, peer_port = sock.getpeername()[:2]
+                if host == "127.0.0.1" and peer_port == port:
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
 @contextlib.contextmanager
 def _quiet_stderr(capture: Path) -> Iterator[None]:
     """Send the Java runtime's start-up chatter to a file instead of the terminal."""
@@ -374,7 +400,13 @@ class EmbeddedServer:
                 f"could not start the embedded store in {self.folder}: {exc}"
             ) from exc
         atexit.register(self.stop)
+        interrupts.on_interrupt(self.sever_connections)
         self._open_database()
+
+    def sever_connections(self) -> None:
+        """Cut every connection this process has to the server (a signal came)."""
+        if self.bolt_port:
+            _sever_connections_to(self.bolt_port)
 
     def _open_database(self) -> None:
         if (self.folder / DATABASE_NAME).exists():
@@ -391,6 +423,7 @@ class EmbeddedServer:
     def stop(self) -> None:
         """Stop the server and remove its private configuration; safe to call twice."""
         with interrupts.deferred():
+            interrupts.forget(self.sever_connections)
             server, self._server = self._server, None
             if server is not None:
                 with contextlib.suppress(Exception):

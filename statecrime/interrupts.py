@@ -89,6 +89,7 @@ class _State:
     command: str | None = None
     json: bool = False
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    severs: list[Callable[[], None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -129,6 +130,30 @@ def at_forced_exit(cleanup: Callable[[], None]) -> None:
         _state.cleanups.append(cleanup)
 
 
+def on_interrupt(sever: Callable[[], None]) -> None:
+    """Call ``sever`` as a signal is raised, before anything unwinds.
+
+    The embedded store cuts its Bolt connections here: the rollback that
+    follows would otherwise wait behind the query the store is still
+    computing, and a closed connection rolls the transaction back anyway.
+    """
+    if sever not in _state.severs:
+        _state.severs.append(sever)
+
+
+def forget(sever: Callable[[], None]) -> None:
+    """Stop calling ``sever`` (its store is closed)."""
+    with contextlib.suppress(ValueError):
+        _state.severs.remove(sever)
+
+
+def _raise(signum: int) -> None:
+    for sever in list(_state.severs):
+        with contextlib.suppress(Exception):
+            sever()
+    raise Interrupted(signum)
+
+
 def received() -> int | None:
     """The number of the signal that interrupted this process, if one did."""
     return _state.signum or _state.seen
@@ -146,7 +171,7 @@ def _handle(signum: int, frame: FrameType | None) -> None:
     if _state.deferring:
         _state.pending = True
         return
-    raise Interrupted(signum)
+    _raise(signum)
 
 
 @contextlib.contextmanager
@@ -169,7 +194,7 @@ def deferred(*, finish: bool = False) -> Iterator[None]:
         _state.finishing -= int(finish)
         if _state.pending and not _state.deferring and not failed and _state.signum is not None:
             _state.pending = False
-            raise Interrupted(_state.signum)
+            _raise(_state.signum)
 
 
 def message() -> str:
