@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import networkx as nx
 
+from statecrime import interrupts
 from statecrime.graph.domain import tlp_rank
 
 SHAREABLE_RANK = tlp_rank("GREEN")
@@ -60,7 +61,9 @@ def output_file(path: Path, *, private: bool) -> Iterator[IO[bytes]]:
             os.fchmod(fd, 0o600)  # a leftover partial file may have had another mode
         with os.fdopen(fd, "wb") as handle:
             yield handle
-        os.replace(temporary, path)
+        with interrupts.deferred():  # a signal now is told the file was written
+            os.replace(temporary, path)
+            interrupts.committed(f"{path} was written")
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
