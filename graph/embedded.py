@@ -11,6 +11,22 @@ The server must be stopped before the interpreter exits, even on an unhandled
 exception, or its Java runtime crashes on the way out: use
 :class:`EmbeddedServer` as a context manager (it also registers an ``atexit``
 stop as a last resort).
+
+What a process leaves behind, and who may read it:
+
+* The private folder (``statecrime-arcadedb-*`` in the temporary directory,
+  0700) holds a hash of the run's password, the Java runtime's settings and,
+  should it ever crash, its ``hs_err`` report. It is removed on every exit
+  path (:func:`end_process`, ``atexit``, the interrupt watchdog); it records
+  its owner's pid and start time, so a folder left by a process that no
+  longer exists (killed with SIGKILL, say) is removed when the next one starts.
+* The store folder is 0700 and its files 0600 whatever the umask: the umask is
+  077 while a store is open, and a store made by an earlier version is
+  tightened when it is opened.
+* The Java runtime never takes SIGHUP, SIGINT or SIGTERM (``-Xrs``): Python's
+  handlers in :mod:`statecrime.interrupts` do, so a signal rolls back and
+  stops cleanly. It logs nothing to the terminal unless :func:`set_debug`
+  turned debugging on.
 """
 
 from __future__ import annotations
@@ -22,21 +38,49 @@ import os
 import secrets
 import shutil
 import socket
+import stat
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn
 
+from statecrime import interrupts
+
 DATABASE_NAME = "statecrime"
 USER = "root"
-_JVM_LOGGING = """\
-handlers = java.util.logging.ConsoleHandler
-.level = SEVERE
-java.util.logging.ConsoleHandler.level = SEVERE
+PRIVATE_PREFIX = "statecrime-arcadedb-"
+"""Private folders are ``<tempdir>/statecrime-arcadedb-*``."""
+OWNER_FILE = "owner"
+"""In a private folder: ``<pid> <start time>`` of the process it belongs to."""
+LEGACY_AGE_SECONDS = 24 * 3600
+"""A private folder without an owner file (an earlier version made it) is removed after this."""
+_JVM_LOGGING_QUIET = """\
+handlers =
+.level = OFF
 """
+_JVM_LOGGING_DEBUG = """\
+handlers = java.util.logging.ConsoleHandler
+.level = INFO
+java.util.logging.ConsoleHandler.level = ALL
+"""
+_debug = False
+_process_dir: Path | None = None
+_open_stores = 0
+_saved_umask: int | None = None
+
+
+def set_debug(on: bool) -> None:
+    """Show the Java runtime's start-up output and its log on the terminal (``--debug``).
+
+    It must be called before the first store starts: the runtime reads its
+    logging settings once.
+    """
+    global _debug
+    _debug = on
 
 
 def end_process(code: int) -> NoReturn:
@@ -50,8 +94,11 @@ def end_process(code: int) -> NoReturn:
     their data flushed, before this is called, so the process ends here at
     once, after flushing what it printed.
     """
-    sys.stdout.flush()
-    sys.stderr.flush()
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    remove_private_dirs()
     if "jpype" in sys.modules and sys.modules["jpype"].isJVMStarted():
         os._exit(code)
     sys.exit(code)
@@ -67,9 +114,168 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _process_start_time(pid: int) -> str | None:
+    """When ``pid`` started (ticks since boot): tells it from a later process with its pid."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces and parentheses: count from the last ')'
+    fields = stat_line.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def _owner_alive(owner: str) -> bool:
+    """Whether the process named in an owner file (``<pid> <start time>``) still runs."""
+    parts = owner.split()
+    try:
+        pid = int(parts[0])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: not ours to judge
+    started = _process_start_time(pid)
+    return started is None or len(parts) < 2 or started == parts[1]
+
+
+def remove_stale_private_dirs(tmp: Path | None = None) -> list[Path]:
+    """Remove the private folders of processes that no longer exist; return what was removed.
+
+    Only folders owned by this user are considered. One whose owner file names a
+    live process is never touched; one without an owner file (made by an earlier
+    version, or being made right now) only once nothing in it changed for
+    :data:`LEGACY_AGE_SECONDS`.
+    """
+    base = Path(tmp or tempfile.gettempdir())
+    removed: list[Path] = []
+    for folder in base.glob(f"{PRIVATE_PREFIX}*"):
+        try:
+            info = folder.lstat()
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            if folder == _process_dir:
+                continue
+            owner_file = folder / OWNER_FILE
+            if owner_file.exists():
+                if _owner_alive(owner_file.read_text(encoding="ascii", errors="replace")):
+                    continue
+            else:
+                newest = max(
+                    [info.st_mtime, *(p.lstat().st_mtime for p in folder.rglob("*"))]
+                )
+                if time.time() - newest < LEGACY_AGE_SECONDS:
+                    continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def process_private_dir() -> Path:
+    """This process's private folder (0700), made on first use with its owner recorded.
+
+    It holds the Java runtime's settings and crash report and one folder per
+    server started; :func:`remove_private_dirs` removes it.
+    """
+    global _process_dir
+    if _process_dir is None or not _process_dir.is_dir():
+        remove_stale_private_dirs()
+        folder = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX))
+        os.chmod(folder, 0o700)
+        pid = os.getpid()
+        (folder / OWNER_FILE).write_text(
+            f"{pid} {_process_start_time(pid) or ''}\n", encoding="ascii"
+        )
+        _process_dir = folder
+        atexit.register(remove_private_dirs)
+        interrupts.at_forced_exit(remove_private_dirs)
+    return _process_dir
+
+
+def remove_private_dirs() -> None:
+    """Remove this process's private folder and everything in it; safe to call twice.
+
+    Called as the process ends, however it ends; a store still open then has
+    read its configuration long before.
+    """
+    global _process_dir
+    folder, _process_dir = _process_dir, None
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _tighten_store(folder: Path) -> None:
+    """Make the store folder 0700 and everything in it 0700 (folders) or 0600 (files).
+
+    Stores made by earlier versions were 0755/0644: readable by every local user.
+    """
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    uid = os.getuid()
+    for path in [folder, *folder.rglob("*")]:
+        with contextlib.suppress(OSError):
+            info = path.lstat()
+            if info.st_uid != uid or stat.S_ISLNK(info.st_mode):
+                continue
+            wanted = 0o700 if stat.S_ISDIR(info.st_mode) else 0o600
+            if stat.S_IMODE(info.st_mode) != wanted:
+                os.chmod(path, wanted)
+
+
+def _private_umask_on() -> None:
+    """Umask 077 while any store is open: files the store makes are the owner's alone."""
+    global _open_stores, _saved_umask
+    if _open_stores == 0:
+        _saved_umask = os.umask(0o077)
+    _open_stores += 1
+
+
+def _private_umask_off() -> None:
+    global _open_stores, _saved_umask
+    _open_stores = max(0, _open_stores - 1)
+    if _open_stores == 0 and _saved_umask is not None:
+        os.umask(_saved_umask)
+        _saved_umask = None
+
+
+def _sever_connections_to(port: int) -> None:
+    """Cut this process's TCP connections to 127.0.0.1:``port`` at once (both directions).
+
+    Why: after a signal the driver must not wait for the store (see
+    :func:`statecrime.interrupts.on_interrupt`). The driver's own sockets are
+    found through ``/proc/self/fd``, not its internals; ``shutdown`` acts on the
+    connection, so closing the duplicate descriptor used here changes nothing else.
+    """
+    try:
+        entries = list(Path("/proc/self/fd").iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if not os.readlink(entry).startswith("socket:"):
+                continue
+            sock = socket.socket(fileno=os.dup(int(entry.name)))
+        except (OSError, ValueError):
+            continue
+        with sock, contextlib.suppress(OSError):
+            if sock.type == socket.SOCK_STREAM and sock.family == socket.AF_INET:
+                host, peer_port = sock.getpeername()[:2]
+                if host == "127.0.0.1" and peer_port == port:
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
 @contextlib.contextmanager
 def _quiet_stderr(capture: Path) -> Iterator[None]:
     """Send the Java runtime's start-up chatter to a file instead of the terminal."""
+    if _debug:
+        yield
+        return
     saved = os.dup(2)
     with capture.open("wb") as sink:
         os.dup2(sink.fileno(), 2)
@@ -80,15 +286,30 @@ def _quiet_stderr(capture: Path) -> Iterator[None]:
             os.close(saved)
 
 
+def _jvm_signal_and_crash_args(private_dir: Path) -> list[str]:
+    """Keep the Java runtime away from our signals and its crash report out of the cwd.
+
+    ``-Xrs``: the runtime installs no handlers for SIGHUP, SIGINT and SIGTERM
+    (it took them for its own shutdown, and crashed or ignored them), so
+    Python's handlers get them. The crash report, if the runtime ever crashes,
+    goes to the private folder instead of the current one (``arcadedb_embedded``
+    reads the path from ``ARCADEDB_JVM_ERROR_FILE`` and puts it last).
+    """
+    os.environ["ARCADEDB_JVM_ERROR_FILE"] = str(private_dir / "hs_err_pid%p.log")
+    return ["-Xrs"]
+
+
 def _start_jvm(private_dir: Path) -> None:
-    """Start the JVM once per process, with ArcadeDB's logging turned down to errors."""
+    """Start the JVM once per process, quiet unless debugging, deaf to our signals."""
     import jpype
     from arcadedb_embedded import jvm
 
     if jpype.isJVMStarted():
         return
     logging_file = private_dir / "logging.properties"
-    logging_file.write_text(_JVM_LOGGING, encoding="utf-8")
+    logging_file.write_text(
+        _JVM_LOGGING_DEBUG if _debug else _JVM_LOGGING_QUIET, encoding="utf-8"
+    )
     chatter = private_dir / "jvm-start.log"
     try:
         with _quiet_stderr(chatter):
@@ -98,10 +319,15 @@ def _start_jvm(private_dir: Path) -> None:
                     f"-Djava.util.logging.config.file={logging_file}",
                     # the bundled web server calls sun.misc.Unsafe; JDK 25 warns on stderr
                     "--sun-misc-unsafe-memory-access=allow",
+                    *_jvm_signal_and_crash_args(private_dir),
                 ],
             )
     except Exception as exc:
-        detail = chatter.read_text(encoding="utf-8", errors="replace").strip()
+        detail = (
+            chatter.read_text(encoding="utf-8", errors="replace").strip()
+            if chatter.exists()
+            else ""
+        )
         raise EmbeddedStoreError(
             f"could not start the embedded store's Java runtime: {exc}\n{detail}"
         ) from exc
@@ -121,6 +347,7 @@ class EmbeddedServer:
         self.bolt_port = 0
         self._server: Any = None
         self._private_dir: Path | None = None
+        self._umask_held = False
 
     @property
     def uri(self) -> str:
@@ -131,10 +358,22 @@ class EmbeddedServer:
         return (USER, self.password)
 
     def start(self) -> EmbeddedServer:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._private_dir = Path(tempfile.mkdtemp(prefix="statecrime-arcadedb-"))
+        """Start the server; a signal meanwhile waits until it can be stopped again."""
+        try:
+            with interrupts.deferred():
+                self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        _private_umask_on()
+        self._umask_held = True
+        _tighten_store(self.folder)
+        self._private_dir = Path(tempfile.mkdtemp(prefix="server-", dir=process_private_dir()))
         os.chmod(self._private_dir, 0o700)
-        _start_jvm(self._private_dir)
+        _start_jvm(process_private_dir())
         from arcadedb_embedded.server import ArcadeDBServer
 
         self.bolt_port = _free_port()
@@ -164,12 +403,13 @@ class EmbeddedServer:
                 f"could not start the embedded store in {self.folder}: {exc}"
             ) from exc
         atexit.register(self.stop)
-        try:
-            self._open_database()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        interrupts.on_interrupt(self.sever_connections)
+        self._open_database()
+
+    def sever_connections(self) -> None:
+        """Cut every connection this process has to the server (a signal came)."""
+        if self.bolt_port:
+            _sever_connections_to(self.bolt_port)
 
     def _open_database(self) -> None:
         if (self.folder / DATABASE_NAME).exists():
@@ -185,17 +425,22 @@ class EmbeddedServer:
 
     def stop(self) -> None:
         """Stop the server and remove its private configuration; safe to call twice."""
-        server, self._server = self._server, None
-        if server is not None:
-            with contextlib.suppress(Exception):
-                server.stop()
-            atexit.unregister(self.stop)
-        self._cleanup()
+        with interrupts.deferred():
+            interrupts.forget(self.sever_connections)
+            server, self._server = self._server, None
+            if server is not None:
+                with contextlib.suppress(Exception):
+                    server.stop()
+                atexit.unregister(self.stop)
+            self._cleanup()
 
     def _cleanup(self) -> None:
         if self._private_dir is not None:
             shutil.rmtree(self._private_dir, ignore_errors=True)
             self._private_dir = None
+        if self._umask_held:
+            self._umask_held = False
+            _private_umask_off()
 
     def __enter__(self) -> EmbeddedServer:
         return self.start()

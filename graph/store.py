@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from neo4j import READ_ACCESS, Driver, ManagedTransaction, Session, Transaction, unit_of_work
 
+from statecrime import interrupts
 from statecrime.graph import domain
 from statecrime.graph.cypher import CypherText, declare
 from statecrime.graph.model import Entity, Link
@@ -269,10 +271,17 @@ class Store:
             tx = session.begin_transaction()
             try:
                 self._write_in(tx, entities, links)
-                tx.commit()
+                # a signal waits for the commit, so the report can say what it wrote
+                with interrupts.deferred(finish=True):
+                    tx.commit()
+                    interrupts.committed(
+                        f"{len(entities)} entities and {len(links)} links were committed"
+                    )
             except BaseException:
                 if tx.closed() is False:
-                    tx.rollback()
+                    # the error (or the signal) is what the caller must see, not the rollback's
+                    with suppress(Exception):
+                        tx.rollback()
                 raise
 
     @staticmethod

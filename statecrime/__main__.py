@@ -5,6 +5,6 @@ The CLI lives in :mod:`statecrime.cli`; running that module itself as
 modules import it), and the second copy would not see the global options.
 """
 
-from statecrime.cli import main
+from statecrime.entry import main
 
 main()

@@ -10,6 +10,7 @@ lookups and Cypher.
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -19,9 +20,11 @@ import typer
 from neo4j.exceptions import Neo4jError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from statecrime import interrupts
 from statecrime.cli_common import Settings, fail, settings, store_for
 from statecrime.cli_problems import refuse_load, write_problems
 from statecrime.graph.embedded import end_process
+from statecrime.graph.embedded import set_debug as set_java_debug
 from statecrime.graph.store import Store
 from statecrime.loaders.load import LoadReport, load_paths
 from statecrime.loaders.problems import LoadError
@@ -69,10 +72,20 @@ def main_options(
             show_default=f"{DEFAULT_TIMEOUT:g} for queries",
         ),
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            envvar="STATECRIME_DEBUG",
+            help="Show the Java runtime's log and Python tracebacks (for reporting a bug).",
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = Settings(
         store=store, format=fmt, timeout=command_timeout(timeout, ctx.invoked_subcommand)
     )
+    _set_debug(debug)
+    interrupts.describe(ctx.invoked_subcommand, json=fmt is OutputFormat.json)
 
 
 UNBOUNDED_COMMANDS = frozenset({"load", "export", "demo"})
@@ -277,12 +290,56 @@ def _register_subcommands() -> None:
 _register_subcommands()
 
 
+_debugging = [False]
+"""Whether ``--debug`` was given: tracebacks and the Java runtime's log are shown."""
+
+
+def _set_debug(on: bool) -> None:
+    """``--debug``: Java's log on the terminal, Python's logging at INFO, tracebacks shown."""
+    _debugging[0] = on
+    set_java_debug(on)
+    if on:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    else:
+        # the driver logs a lost connection itself; the command says it in one line
+        logging.getLogger("neo4j").addHandler(logging.NullHandler())
+        logging.getLogger("neo4j").propagate = False
+
+
+def _guess_json(argv: list[str]) -> bool:
+    """Whether the command line asks for JSON, for a signal that comes before it is parsed."""
+    for i, arg in enumerate(argv):
+        if arg in ("-f", "--format") and argv[i + 1 : i + 2] == ["json"]:
+            return True
+        if arg in ("-fjson", "--format=json"):
+            return True
+    return False
+
+
+def _unexpected(exc: BaseException) -> int:
+    """A failure no command turned into a clear message: one line, or the traceback if debugging."""
+    if _debugging[0]:
+        traceback.print_exception(exc)
+    else:
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} "
+            "(run again with --debug to see where)",
+            file=sys.stderr,
+        )
+    return 1
+
+
 def main() -> NoReturn:
     """Entry point of the ``statecrime`` script: run the command, then end the process.
 
+    SIGHUP, SIGINT and SIGTERM are handled by :mod:`statecrime.interrupts`: the
+    command unwinds (rolling back, closing the store) and ends here with one
+    line and status 128 + the signal's number, whatever error the unwinding met.
     The process ends through :func:`statecrime.graph.embedded.end_process`, which
     keeps the embedded store's Java runtime from crashing it on the way out.
     """
+    interrupts.install()
+    interrupts.describe(None, json=_guess_json(sys.argv[1:]))
     code = 0
     try:
         app()
@@ -292,10 +349,15 @@ def main() -> NoReturn:
         else:
             print(exc.code, file=sys.stderr)
             code = 1
-    except KeyboardInterrupt:
+    except interrupts.Interrupted:
+        pass
+    except KeyboardInterrupt:  # only before the handlers were installed
         code = 130
-    except BaseException:
-        traceback.print_exc()
-        code = 1
+    except BaseException as exc:
+        if interrupts.received() is None:
+            code = _unexpected(exc)
+    if interrupts.received() is not None:
+        code = interrupts.report()
+    interrupts.ignore()
     end_process(code)
 

@@ -15,6 +15,7 @@ import typer
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from rich.markup import escape
 
+from statecrime import interrupts
 from statecrime.graph.connect import StoreConnectionError, open_store, redact, resolve_store
 from statecrime.graph.embedded import EmbeddedStoreError
 from statecrime.graph.store import Store
@@ -39,7 +40,13 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a clear error to stderr and return the exit to raise."""
+    """Print a clear error to stderr and return the exit to raise.
+
+    After a signal, errors are the signal's doing: :func:`statecrime.cli.main`
+    prints the one line that says so, and nothing is printed here.
+    """
+    if interrupts.received() is not None:
+        return typer.Exit(code)
     err_console().print(
         f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
     )

@@ -32,6 +32,7 @@ import networkx as nx
 from statecrime.graph.domain import SOURCE_KIND
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.network import to_networkx
+from statecrime.views.files import is_private, output_file
 
 ExportFormat = Literal["graphml", "gexf", "json"]
 
@@ -164,14 +165,14 @@ def flat_graph(graph: nx.MultiDiGraph, *, gexf: bool = False) -> nx.MultiDiGraph
 def export_graph(graph: nx.MultiDiGraph, fmt: ExportFormat, output: Path) -> Path:
     """Write ``graph`` as GraphML, GEXF or the JSON record document; return the path."""
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "graphml":
-        nx.write_graphml(flat_graph(graph), output, encoding="utf-8")
-    elif fmt == "gexf":
-        nx.write_gexf(flat_graph(graph, gexf=True), output, encoding="utf-8")
-    elif fmt == "json":
-        text = json.dumps(graph_records(graph), ensure_ascii=False, indent=2, default=str)
-        output.write_text(text + "\n", encoding="utf-8")
-    else:
+    if fmt not in ("graphml", "gexf", "json"):
         raise ValueError(f"unknown export format {fmt!r}; expected graphml, gexf or json")
+    with output_file(output, private=is_private(graph)) as handle:
+        if fmt == "graphml":
+            nx.write_graphml(flat_graph(graph), handle, encoding="utf-8")
+        elif fmt == "gexf":
+            nx.write_gexf(flat_graph(graph, gexf=True), handle, encoding="utf-8")
+        else:
+            text = json.dumps(graph_records(graph), ensure_ascii=False, indent=2, default=str)
+            handle.write((text + "\n").encode("utf-8"))
     return output

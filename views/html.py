@@ -31,6 +31,7 @@ from pyvis.network import Network
 
 from statecrime.graph import domain
 from statecrime.graph.grading import CREDIBILITY, RELIABILITY, Grading, GradingError
+from statecrime.views.files import write_text
 
 SizeBy = Literal["degree", "betweenness"]
 
@@ -482,6 +483,4 @@ def render_html(
     output = Path(output)
     net = build_network(graph, title=title, highlight=highlight, size_by=size_by)
     html = render_page(net, graph, title, len(highlight or []))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(html, encoding="utf-8")
-    return output
+    return write_text(output, html, graph)
