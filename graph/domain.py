@@ -209,8 +209,20 @@ _KINDS: tuple[EntityKind, ...] = (
         "A public document that evidences links: a sanctions notice, a judgment, an advisory.",
         _style("#757575", "text", "Source"),
         fields=("publisher", "title", "date", "url", "sourceType"),
-        required=("publisher", "title", "date"),
+        required=("publisher", "title"),
         stix_type="report",
+    ),
+    EntityKind(
+        "Malware",
+        "Malicious software a group uses or writes (ransomware, a backdoor, a wiper).",
+        _style("#37474f", "dot", "Malware"),
+        stix_type="malware",
+    ),
+    EntityKind(
+        "Tool",
+        "Legitimate or dual-use software a group uses (Mimikatz, Cobalt Strike, PsExec).",
+        _style("#78909c", "dot", "Tool"),
+        stix_type="tool",
     ),
 )
 
@@ -220,6 +232,7 @@ ENTITY_KINDS: dict[str, EntityKind] = {kind.name: kind for kind in _KINDS}
 SOURCE_KIND = "Source"
 
 ANY: frozenset[str] = frozenset(name for name in ENTITY_KINDS if name != SOURCE_KIND)
+SOFTWARE: frozenset[str] = frozenset({"Malware", "Tool"})
 ACTORS: frozenset[str] = frozenset(k.name for k in _KINDS if k.actor)
 GROUPS: frozenset[str] = frozenset({"OrganisedCrimeGroup", "CybercrimeGroup", "HackingGroup"})
 STATE_SIDE: frozenset[str] = frozenset({"State", "StateAgency", "Person"})
@@ -393,6 +406,15 @@ _RELATIONS: tuple[Relation, ...] = (
         frozenset({"State", "Organisation"}),
         context=True,
         ftm="Sanction",
+    ),
+    Relation(
+        "USES",
+        "Uses the malware or tool (ATT&CK's group-uses-software). Outside chains, and "
+        "context: one common tool meets hundreds of groups.",
+        ACTORS,
+        SOFTWARE,
+        context=True,
+        stix="uses",
     ),
 )
 
