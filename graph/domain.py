@@ -533,3 +533,35 @@ def tlp_rank(level: str) -> int:
     True
     """
     return TLP_LEVELS.index(tlp_level(level))
+
+
+_MERGE_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"StateAgency", "CybercrimeGroup", "OrganisedCrimeGroup", "HackingGroup"}),
+    frozenset({"Company", "Organisation"}),
+)
+"""Kinds that one real actor may arrive as, from different sources: an ATT&CK intrusion
+set (HackingGroup) is the same actor as a curated CybercrimeGroup or StateAgency.
+Every kind may also merge with itself; no other pair ever merges (a Person is never
+a group, a Malware never a Tool, a Source never merges)."""
+
+MERGEABLE: dict[str, frozenset[str]] = {
+    kind: frozenset({kind}).union(*(f for f in _MERGE_FAMILIES if kind in f))
+    for kind in ENTITY_KINDS
+    if kind != SOURCE_KIND
+}
+"""For each kind, the kinds an entity of it may be merged with by entity resolution."""
+
+MERGE_PRECEDENCE: tuple[str, ...] = (
+    "StateAgency",
+    "CybercrimeGroup",
+    "OrganisedCrimeGroup",
+    "HackingGroup",
+    "Company",
+    "Organisation",
+)
+"""When two merged records differ in kind, the kind listed first wins: what a source
+establishes (a state unit, a cybercrime group) over ATT&CK's neutral intrusion set."""
+
+NAME_MATCH_KINDS: frozenset[str] = frozenset(MERGEABLE) - {"Person", "Incident", "Location"}
+"""Kinds that may merge on a matching name or alias; the others merge only on an
+identifier (two people, two incidents, two streets may share a name)."""
