@@ -14,6 +14,8 @@ Formats, known from the extension unless ``fmt`` says:
 
 - ``stix`` (only with ``--from stix``: a ``.json`` file is our own format by
   default): a STIX 2.1 bundle, mapped by :mod:`statecrime.loaders.stix`.
+- ``misp-galaxy`` (only with ``--from misp-galaxy``): a MISP galaxy cluster file,
+  mapped by :mod:`statecrime.loaders.misp`.
 - ``ftm`` (only with ``--from ftm``): FollowTheMoney entities, one JSON object a
   line, as OpenSanctions and Aleph export them, mapped by
   :mod:`statecrime.loaders.ftm` (needs the ``ftm`` extra).
@@ -37,7 +39,7 @@ from statecrime.graph import domain
 from statecrime.loaders.problems import LoadError, Problem
 
 Section = Literal["entity", "link"]
-FORMATS = ("yaml", "json", "jsonl", "csv", "stix", "ftm")
+FORMATS = ("yaml", "json", "jsonl", "csv", "stix", "ftm", "misp-galaxy")
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".csv": "csv"}
 _DOCUMENT_KEYS = {"entities", "links", "sources", "schemaVersion", "format", "generated"}
 CSV_LIST_FIELDS = ("aliases", "topics", "sources", "roles", "crimeTypes")
@@ -100,6 +102,10 @@ def read_file(path: Path, fmt: str | None = None) -> list[RawRecord]:
         from statecrime.loaders.stix import read_stix
 
         return list(read_stix(str(path), text))
+    if kind == "misp-galaxy":
+        from statecrime.loaders.misp import read_misp
+
+        return list(read_misp(str(path), text))
     if kind == "ftm":
         try:
             from statecrime.loaders.ftm import read_ftm

@@ -11,7 +11,10 @@ itself and the store before comparing, in tiers, first match wins:
 2. **name**: their primary names are equal once normalised by
    ``rigour.names.normalize_name`` (OpenSanctions' name library: case-folded,
    tokenised, punctuation dropped: "Threat Group-3390" and "threat group 3390");
-3. **alias**: one's primary name equals one of the other's aliases, so normalised.
+3. **alias**: one's primary name equals one of the other's aliases, so normalised,
+   unless that alias belongs to several distinct actors (MISP lists APT38 among
+   Lazarus Group's synonyms, the curated data as Bluenoroff's): then it is
+   ambiguous and merges none of them.
 
 The threshold is equality of normalised keys (similarity 1.0): two groups named
 "APT 3" and "APT 33" are one edit apart and different actors, so no fuzzy
@@ -86,7 +89,7 @@ CANDIDATES = declare(
     "resolve.candidates",
     """
     MATCH (n:Entity) WHERE n.kind <> 'Source'
-    RETURN properties(n) AS props
+    RETURN n {.id, .kind, .name, .aliases, .country, .identifiers} AS props
     """,
 )
 LINKS_OF = declare(
@@ -200,6 +203,8 @@ class _Resolver:
         self.parent: dict[str, str] = {}
         self.rule: dict[str, tuple[str, str]] = {}
         """For a merged-in id: (the rule, the key that matched)."""
+        self.ambiguous: dict[str, list[str]] = {}
+        """Names that are an alias of several actors: merged into none of them."""
 
     def find(self, i: str) -> str:
         while self.parent[i] != i:
@@ -270,7 +275,12 @@ class _Resolver:
             for other in ids[1:]:
                 self.union(ids[0], other, RULE_NAME, key, cluster_of)
         for key, ids in by_name.items():
-            for other in by_alias.get(key, []):
+            holders = by_alias.get(key, [])
+            named = {self.find(i) for i in ids}
+            if len({self.find(i) for i in holders} - named) > 1:
+                self.ambiguous[key] = sorted(holders)  # one name, several actors: merge none
+                continue
+            for other in holders:
                 self.union(ids[0], other, RULE_ALIAS, key, cluster_of)
         return self.members()
 
@@ -342,23 +352,27 @@ def resolve(
     for entity in batch.entities.values():
         if entity.kind != domain.SOURCE_KIND:
             resolver.nodes[entity.id] = _Node(entity, False, origins.get(entity.id, "this load"))
-    candidates = [entity_from_properties(r["props"]) for r in store.read(CANDIDATES)]
-    for entity in candidates:
+    # what matching needs of every stored entity; whole records only for those that merge
+    for row in store.read(CANDIDATES):
+        props = {k: v for k, v in row["props"].items() if v is not None}
+        entity = entity_from_properties(props)
         held = resolver.nodes.get(entity.id)
-        stored.setdefault(entity.id, entity)
         if held is None:
             resolver.nodes[entity.id] = _Node(entity, True, "the store")
         else:
             held.stored = True
+    clusters = [m for m in resolver.run().values() if len(m) > 1]
+    clusters = [m for m in clusters if any(not resolver.nodes[i].stored for i in m)]
+    wanted = [i for m in clusters for i in m if resolver.nodes[i].stored and i not in stored]
+    stored.update(store.fetch_entities(wanted))
+    for i in wanted:
+        if i not in batch.entities and i in stored:
+            resolver.nodes[i].entity = stored[i]
     out = ResolvedBatch(entities=dict(batch.entities), links=dict(batch.links))
     renamed: dict[str, str] = {}
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for members in resolver.run().values():
-        if len(members) == 1:
-            continue
+    for members in clusters:
         nodes = [resolver.nodes[i] for i in members]
-        if not any(not n.stored for n in nodes):
-            continue  # all stored already: resolved by an earlier load
         survivor = _survivor(nodes)
         kind = _kind(survivor, nodes)
         base = stored.get(survivor.id) if survivor.stored else None

@@ -150,6 +150,7 @@ from typing import Any
 
 import orjson
 import stix2
+from rigour.territories import lookup_territory
 from stix2.confidence.scales import value_to_admiralty_credibility
 from stix2.exceptions import STIXError
 from stix2.registry import STIX2_OBJ_MAPS
@@ -804,7 +805,14 @@ class _Reader:
             data["date"] = _day(obj.get("first_seen"))
         data["identifiers"] = self.identifiers(obj)
         if kind == "State" and obj.get("country"):
-            data["identifiers"]["iso-3166"] = [str(obj.get("country")).upper()]
+            # the state of the ISO code, named as rigour names countries (as the curated
+            # data does); the location's own name is kept as an alias
+            code = str(obj.get("country")).upper()
+            data["identifiers"]["iso-3166"] = [code]
+            territory = lookup_territory(code.lower())
+            if territory is not None and territory.name != data["name"]:
+                data["aliases"] = [data["name"], *data.get("aliases", [])]
+                data["name"] = territory.name
         sources = self.cite_references(obj) + self.reports_listing(obj.id)
         if sources:
             data["sources"] = sources
