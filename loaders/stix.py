@@ -216,6 +216,8 @@ REFERENCE_SCHEMES: Mapping[str, str] = {
 }
 """``external_references[].source_name`` values whose ``external_id`` is an identifier of
 a scheme of ours; any other source_name with an ``external_id`` is kept under its own name."""
+REFERENCE_PUBLISHERS: Mapping[str, str] = {"mitre-attack": "MITRE ATT&CK"}
+"""Who publishes the pages an identifier reference links to (the Source of that page)."""
 DEPRECATED_FLAGS = ("x_mitre_deprecated", "x_deprecated")
 """Custom properties that mark an object as deprecated (kept, marked ``deprecated``)."""
 _KNOWN_TYPES = frozenset(
@@ -667,6 +669,11 @@ class _Reader:
             )
             description = str(ref.get("description") or "")
             publisher, title = _citation_parts(description) if description else (None, None)
+            scheme = REFERENCE_SCHEMES.get(source_name)
+            if scheme in REFERENCE_PUBLISHERS and ref.get("external_id"):
+                # the knowledge base's own page on the object: ATT&CK's G0032 page
+                publisher = REFERENCE_PUBLISHERS[scheme]
+                title = f"{ref['external_id']}: {obj.get('name') or obj.id}"
             data: dict[str, Any] = {
                 "id": source_id,
                 "kind": domain.SOURCE_KIND,

@@ -343,7 +343,9 @@ def test_tlp2_markings_and_passive_wording_swap_ends() -> None:
         "object_marking_refs": [stix2.TLP_GREEN.id, red],
     }
     records = list(read_stix("b.json", small_bundle(state, group, paid)))
-    assert by_id(records)[group["id"]]["tlp"] == "AMBER+STRICT"  # a level of its own, never loosened
+    assert (
+        by_id(records)[group["id"]]["tlp"] == "AMBER+STRICT"
+    )  # a level of its own, never loosened
     [link] = links_of(records).values()
     assert (link["source"], link["type"], link["target"]) == (state["id"], "PAYS", group["id"])
     assert link["grading"] == "F2"
