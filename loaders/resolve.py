@@ -360,9 +360,12 @@ def resolve(
         if held is None:
             resolver.nodes[entity.id] = _Node(entity, True, "the store")
         else:
+            # matched on all it is known by: the stored aliases and identifiers too
             held.stored = True
+            if held.entity.kind == entity.kind:
+                held.entity = merge_records(entity, held.entity)
     clusters = [m for m in resolver.run().values() if len(m) > 1]
-    clusters = [m for m in clusters if any(not resolver.nodes[i].stored for i in m)]
+    clusters = [m for m in clusters if any(i in batch.entities for i in m)]
     wanted = [i for m in clusters for i in m if resolver.nodes[i].stored and i not in stored]
     stored.update(store.fetch_entities(wanted))
     for i in wanted:
