@@ -476,4 +476,3 @@ def current_id(store: Store, entity_id: str) -> str | None:
     keys = [f"{MERGED_SCHEME}:{entity_id}", f"stix:{entity_id}"]
     rows = store.read(FIND_BY_IDENTIFIER, keys=keys)
     return str(rows[0]["id"]) if rows else None
-
