@@ -209,8 +209,20 @@ _KINDS: tuple[EntityKind, ...] = (
         "A public document that evidences links: a sanctions notice, a judgment, an advisory.",
         _style("#757575", "text", "Source"),
         fields=("publisher", "title", "date", "url", "sourceType"),
-        required=("publisher", "title", "date"),
+        required=("publisher", "title"),
         stix_type="report",
+    ),
+    EntityKind(
+        "Malware",
+        "Malicious software a group uses or writes (ransomware, a backdoor, a wiper).",
+        _style("#37474f", "dot", "Malware"),
+        stix_type="malware",
+    ),
+    EntityKind(
+        "Tool",
+        "Legitimate or dual-use software a group uses (Mimikatz, Cobalt Strike, PsExec).",
+        _style("#78909c", "dot", "Tool"),
+        stix_type="tool",
     ),
 )
 
@@ -220,6 +232,7 @@ ENTITY_KINDS: dict[str, EntityKind] = {kind.name: kind for kind in _KINDS}
 SOURCE_KIND = "Source"
 
 ANY: frozenset[str] = frozenset(name for name in ENTITY_KINDS if name != SOURCE_KIND)
+SOFTWARE: frozenset[str] = frozenset({"Malware", "Tool"})
 ACTORS: frozenset[str] = frozenset(k.name for k in _KINDS if k.actor)
 GROUPS: frozenset[str] = frozenset({"OrganisedCrimeGroup", "CybercrimeGroup", "HackingGroup"})
 STATE_SIDE: frozenset[str] = frozenset({"State", "StateAgency", "Person"})
@@ -394,6 +407,15 @@ _RELATIONS: tuple[Relation, ...] = (
         context=True,
         ftm="Sanction",
     ),
+    Relation(
+        "USES",
+        "Uses the malware or tool (ATT&CK's group-uses-software). Outside chains, and "
+        "context: one common tool meets hundreds of groups.",
+        ACTORS,
+        SOFTWARE,
+        context=True,
+        stix="uses",
+    ),
 )
 
 RELATIONS: dict[str, Relation] = {relation.name: relation for relation in _RELATIONS}
@@ -511,3 +533,35 @@ def tlp_rank(level: str) -> int:
     True
     """
     return TLP_LEVELS.index(tlp_level(level))
+
+
+_MERGE_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"StateAgency", "CybercrimeGroup", "OrganisedCrimeGroup", "HackingGroup"}),
+    frozenset({"Company", "Organisation"}),
+)
+"""Kinds that one real actor may arrive as, from different sources: an ATT&CK intrusion
+set (HackingGroup) is the same actor as a curated CybercrimeGroup or StateAgency.
+Every kind may also merge with itself; no other pair ever merges (a Person is never
+a group, a Malware never a Tool, a Source never merges)."""
+
+MERGEABLE: dict[str, frozenset[str]] = {
+    kind: frozenset({kind}).union(*(f for f in _MERGE_FAMILIES if kind in f))
+    for kind in ENTITY_KINDS
+    if kind != SOURCE_KIND
+}
+"""For each kind, the kinds an entity of it may be merged with by entity resolution."""
+
+MERGE_PRECEDENCE: tuple[str, ...] = (
+    "StateAgency",
+    "CybercrimeGroup",
+    "OrganisedCrimeGroup",
+    "HackingGroup",
+    "Company",
+    "Organisation",
+)
+"""When two merged records differ in kind, the kind listed first wins: what a source
+establishes (a state unit, a cybercrime group) over ATT&CK's neutral intrusion set."""
+
+NAME_MATCH_KINDS: frozenset[str] = frozenset(MERGEABLE) - {"Person", "Incident", "Location"}
+"""Kinds that may merge on a matching name or alias; the others merge only on an
+identifier (two people, two incidents, two streets may share a name)."""

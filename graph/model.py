@@ -63,6 +63,19 @@ def _country(value: object) -> str:
     return text
 
 
+def _identifier_lists(value: object) -> object:
+    """Identifiers as ``{scheme: [values]}``: a lone string per scheme is one value.
+
+    Several values per scheme: one group has several ATT&CK or STIX ids once two
+    records of it are merged, a company several registry numbers.
+    """
+    if not isinstance(value, dict):
+        return value
+    return {
+        scheme: [values] if isinstance(values, str) else values for scheme, values in value.items()
+    }
+
+
 def _listify(value: object) -> object:
     """A lone string where a list is expected becomes a one-item list (CSV, hand-written YAML)."""
     return [value] if isinstance(value, str) else value
@@ -118,7 +131,10 @@ class Entity(BaseModel):
     aliases: TextList = Field(default_factory=list)
     country: Country | None = None
     topics: TextList = Field(default_factory=list)
-    identifiers: dict[Text, Text] = Field(default_factory=dict, max_length=LIST_ITEMS)
+    identifiers: Annotated[
+        dict[Text, Annotated[list[Text], Field(min_length=1, max_length=LIST_ITEMS)]],
+        BeforeValidator(_identifier_lists),
+    ] = Field(default_factory=dict, max_length=LIST_ITEMS)
     isClass: bool = False
     description: LongText | None = None
     sources: IdList = Field(default_factory=list)
@@ -131,6 +147,8 @@ class Entity(BaseModel):
     title: Text | None = None
     url: Url | None = None
     sourceType: SourceType | None = None
+    deprecated: bool = False
+    merges: TextList = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod

@@ -1,8 +1,8 @@
 """Records to Neo4j properties and back.
 
 Neo4j properties hold only scalars and lists of scalars, so the few structured
-fields are flattened: ``identifiers`` ``{"ofac": "123"}`` is stored as the list
-``["ofac:123"]``. A link also stores the first day of ``since`` and the last day
+fields are flattened: ``identifiers`` ``{"ofac": ["123", "456"]}`` is stored as the list
+``["ofac:123", "ofac:456"]``. A link also stores the first day of ``since`` and the last day
 of ``until`` (``sinceFirst``, ``untilLast``) so that "in force on a date" is a
 plain string comparison in Cypher; these derived properties are dropped when the
 record is read back.
@@ -22,7 +22,9 @@ def entity_properties(entity: Entity) -> dict[str, Any]:
     """The node properties of an entity (``id`` and ``kind`` included)."""
     props = entity.record()
     if entity.identifiers:
-        props["identifiers"] = [f"{k}:{v}" for k, v in sorted(entity.identifiers.items())]
+        props["identifiers"] = [
+            f"{k}:{v}" for k, values in sorted(entity.identifiers.items()) for v in values
+        ]
     return props
 
 
@@ -31,7 +33,11 @@ def entity_from_properties(props: dict[str, Any]) -> Entity:
     data = dict(props)
     identifiers = data.get("identifiers")
     if isinstance(identifiers, list):
-        data["identifiers"] = dict(item.split(":", 1) for item in identifiers)
+        grouped: dict[str, list[str]] = {}
+        for item in identifiers:
+            scheme, _, value = item.partition(":")
+            grouped.setdefault(scheme, []).append(value)
+        data["identifiers"] = grouped
     return Entity.model_validate(data)
 
 

@@ -119,6 +119,16 @@ UPDATE_ENTITIES = declare(
     """,
     rows=[{"id": "x", "props": {"id": "x", "kind": "State", "name": "X"}}],
 )
+RETIRE_ENTITIES = declare(
+    "store.retire_entities",
+    """
+    UNWIND $ids AS id
+    MATCH (n:Entity {id: id})
+    DETACH DELETE n
+    """,
+    ids=["x"],
+)
+"""Entity resolution's one removal: a node merged into another, its links re-pointed."""
 EXISTING_IDS = declare(
     "store.existing_ids",
     """
@@ -260,16 +270,22 @@ class Store:
             for row in self.read(ALL_LINKS)
         ]
 
-    def write(self, entities: Sequence[Entity], links: Sequence[Link]) -> None:
+    def write(
+        self, entities: Sequence[Entity], links: Sequence[Link], retire: Sequence[str] = ()
+    ) -> None:
         """Write entities and links in one transaction: all of it lands, or none.
 
         Entities are written whole (``SET n = ...``): callers hand in the merged
         record, see :mod:`statecrime.loaders.merge`. An entity's kind must not
         differ from the stored one (the loader checks): only new nodes get labels.
+        ``retire`` lists nodes that entity resolution merged away: removed first,
+        in the same transaction (their links come re-pointed among ``links``).
         """
         with self.session() as session:
             tx = session.begin_transaction()
             try:
+                for chunk in _chunks(list(retire)):
+                    tx.run(RETIRE_ENTITIES.text, ids=list(chunk)).consume()
                 self._write_in(tx, entities, links)
                 # a signal waits for the commit, so the report can say what it wrote
                 with interrupts.deferred(finish=True):

@@ -20,6 +20,8 @@ from statecrime.graph.store import Store
 from statecrime.loaders.merge import Record, merge_records
 from statecrime.loaders.problems import LoadError, Problem
 from statecrime.loaders.readers import RawRecord, read_file
+from statecrime.loaders.resolve import Judgements, resolve
+from statecrime.loaders.summary import ReadOptions, reading
 from statecrime.loaders.validate import Batch, build_batch
 
 
@@ -40,11 +42,19 @@ class LoadReport:
     entities: Tally = field(default_factory=Tally)
     sources: Tally = field(default_factory=Tally)
     links: Tally = field(default_factory=Tally)
+    skipped: dict[str, dict[str, int]] = field(default_factory=dict)
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
+    merged: list[dict[str, object]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "files": self.files,
             **{name: vars(getattr(self, name)).copy() for name in ("entities", "sources", "links")},
+            "skipped": self.skipped,
+            "unmapped": self.unmapped,
+            "merged": self.merged,
+            "removed": self.removed,
         }
 
 
@@ -84,6 +94,9 @@ def load_paths(
     fmt: str | None = None,
     *,
     on_progress: Progress = _silent,
+    options: ReadOptions | None = None,
+    judgements: Judgements | None = None,
+    resolution: bool = True,
 ) -> LoadReport:
     """Load files into ``store``: all of them, or (on any problem) none of them.
 
@@ -91,9 +104,6 @@ def load_paths(
     (reading, checking, comparing, writing) so a terminal can show a bar.
     """
     on_progress("reading", 0, 4)
-    records = read_paths(paths, fmt)
-    on_progress("checking", 1, 4)
-
     stored: dict[str, Entity] = {}
 
     def existing_kinds(ids: Iterable[str]) -> dict[str, str]:
@@ -101,13 +111,27 @@ def load_paths(
         stored.update(store.fetch_entities(ids))
         return {i: e.kind for i, e in stored.items()}
 
-    batch = check_records(records, existing_kinds)
-    report = LoadReport(files=[str(p) for p in paths])
+    # readers tell what they skip while they are read, and records may be read lazily
+    with reading(options) as notes:
+        records = read_paths(paths, fmt)
+        on_progress("checking", 1, 4)
+        batch = check_records(records, existing_kinds)
+    report = LoadReport(files=[str(p) for p in paths], skipped=notes.skipped)
+    report.unmapped = notes.unmapped
+    if resolution:
+        origins = {
+            str(r.data.get("id")): f"{r.file}: {r.where}"
+            for r in (records if isinstance(records, list) else [])
+            if r.section == "entity"
+        }
+        batch = resolve(batch, store, stored, judgements, origins=origins)
     on_progress("comparing with the store", 2, 4)
     entities, links = _changes(store, batch, stored, report)
     on_progress("writing", 3, 4)
-    if entities or links:
-        store.write(entities, links)
+    retired = list(getattr(batch, "retired", []))
+    report.merged, report.removed = list(getattr(batch, "merged", [])), retired
+    if entities or links or retired:
+        store.write(entities, links, retired)
     on_progress("done", 4, 4)
     return report
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-LIST_FIELDS = ("aliases", "topics", "sources", "roles", "crimeTypes")
+LIST_FIELDS = ("aliases", "topics", "sources", "roles", "crimeTypes", "merges")
 Record = TypeVar("Record", bound=BaseModel)
 
 
@@ -27,7 +27,10 @@ def merge_records(stored: Record, new: Record) -> Record:
         if name in LIST_FIELDS and merged.get(name):
             merged[name] = list(dict.fromkeys([*merged[name], *value]))
         elif name == "identifiers":
-            merged[name] = {**merged.get(name, {}), **value}
+            held = {k: list(v) for k, v in (merged.get(name) or {}).items()}
+            for scheme, values in value.items():
+                held[scheme] = list(dict.fromkeys([*held.get(scheme, []), *values]))
+            merged[name] = held
         else:
             merged[name] = value
     return type(stored).model_validate(merged)

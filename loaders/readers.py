@@ -16,6 +16,8 @@ them all, one :class:`Reader` each):
 
 - ``stix`` (only with ``--from stix``: a ``.json`` file is our own format by
   default): a STIX 2.1 bundle, mapped by :mod:`statecrime.loaders.stix`.
+- ``misp-galaxy`` (only with ``--from misp-galaxy``): a MISP galaxy cluster file,
+  mapped by :mod:`statecrime.loaders.misp`.
 - ``ftm`` (only with ``--from ftm``): FollowTheMoney entities, one JSON object a
   line, as OpenSanctions and Aleph export them, mapped by
   :mod:`statecrime.loaders.ftm` (needs the ``ftm`` extra).
@@ -674,6 +676,12 @@ def _read_stix(name: str, path: Path) -> Iterator[RawRecord]:
     yield from read_stix(name, text)
 
 
+def _read_misp(name: str, path: Path) -> Iterator[RawRecord]:
+    from statecrime.loaders.misp import read_misp
+
+    yield from read_misp(name, document_text(name, path))
+
+
 def _read_ftm(name: str, path: Path) -> Iterator[RawRecord]:
     try:
         from statecrime.loaders.ftm import read_ftm
@@ -751,6 +759,28 @@ _EXAMPLE_STIX = json.dumps(
     indent=1,
 )
 
+_EXAMPLE_MISP = json.dumps(
+    {
+        "name": "Threat Actor",
+        "type": "threat-actor",
+        "source": "MISP Project",
+        "version": 1,
+        "uuid": "7cdff317-a673-4474-84ec-4f1754947823",
+        "values": [
+            {
+                "value": "Example Crew",
+                "uuid": "0d5c8a2e-1f7c-4a0e-9a53-0b5b8a4d2c11",
+                "description": "An example actor.",
+                "meta": {
+                    "country": "KP",
+                    "synonyms": ["Example Team"],
+                    "cfr-suspected-state-sponsor": "North Korea",
+                },
+            }
+        ],
+    },
+    indent=1,
+)
 _EXAMPLE_FTM = (
     json.dumps(
         {
@@ -770,6 +800,7 @@ register(Reader("jsonl", _read_jsonl, _example_jsonl(), (".jsonl",)))
 register(Reader("csv", _read_csv, _EXAMPLE_CSV, (".csv",)))
 register(Reader("stix", _read_stix, _EXAMPLE_STIX))
 register(Reader("ftm", _read_ftm, _EXAMPLE_FTM, extra="ftm"))
+register(Reader("misp-galaxy", _read_misp, _EXAMPLE_MISP))
 
 FORMATS = tuple(READERS)
 """Every format name ``--from`` takes, in registration order."""

@@ -142,6 +142,7 @@ Granular markings and non-TLP markings are ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -149,6 +150,7 @@ from typing import Any
 
 import orjson
 import stix2
+from rigour.territories import lookup_territory
 from stix2.confidence.scales import value_to_admiralty_credibility
 from stix2.exceptions import STIXError
 from stix2.registry import STIX2_OBJ_MAPS
@@ -157,11 +159,13 @@ from statecrime.graph import domain
 
 # Imported as a module, not ``from ... import RawRecord``: readers.py imports this
 # module to route ``--from stix``, and a module import survives that cycle.
-from statecrime.loaders import readers
+from statecrime.loaders import readers, summary
 from statecrime.loaders.ids import stable_id
 from statecrime.loaders.problems import LoadError, Problem
 
 SPEC_VERSION = "2.1"
+SPEC_VERSIONS = ("2.0", "2.1")
+"""The STIX versions read: 2.1, and 2.0 as ``mitre/cti`` still publishes ATT&CK."""
 GENERIC_RELATION = "LINKED_TO"
 """The link of unspecified kind: where STIX wording maps to no single relation."""
 UNJUDGED_RELIABILITY = "F"
@@ -187,12 +191,42 @@ _FINER_THAN_COUNTRY = (
     "longitude",
 )
 _MAPPED_TYPES = frozenset(
-    {"threat-actor", "intrusion-set", "identity", "location", "incident", "campaign"}
+    {
+        "threat-actor",
+        "intrusion-set",
+        "identity",
+        "location",
+        "incident",
+        "campaign",
+        "malware",
+        "tool",
+    }
 )
+SOFTWARE_KINDS: Mapping[str, str] = {"malware": "Malware", "tool": "Tool"}
+"""STIX software objects and the kind each becomes (``uses`` from an actor becomes USES)."""
+PARSED_TYPES = _MAPPED_TYPES | {"report", "relationship", "marking-definition"}
+"""The types parsed by stix2: the others are skipped and counted without being parsed
+(an ATT&CK bundle is mostly attack patterns and relationships between them)."""
+REFERENCE_SCHEMES: Mapping[str, str] = {
+    "mitre-attack": "mitre-attack",
+    "mitre-mobile-attack": "mitre-attack",
+    "mitre-ics-attack": "mitre-attack",
+    "wikidata": "wikidata",
+    "misp-galaxy": "misp-galaxy",
+}
+"""``external_references[].source_name`` values whose ``external_id`` is an identifier of
+a scheme of ours; any other source_name with an ``external_id`` is kept under its own name."""
+REFERENCE_PUBLISHERS: Mapping[str, str] = {"mitre-attack": "MITRE ATT&CK"}
+"""Who publishes the pages an identifier reference links to (the Source of that page)."""
+DEPRECATED_FLAGS = ("x_mitre_deprecated", "x_deprecated")
+"""Custom properties that mark an object as deprecated (kept, marked ``deprecated``)."""
 _KNOWN_TYPES = frozenset(
-    t for group in ("objects", "observables", "markings") for t in STIX2_OBJ_MAPS["2.1"][group]
+    t
+    for version in SPEC_VERSIONS
+    for group in ("objects", "observables", "markings")
+    for t in STIX2_OBJ_MAPS[version][group]
 )
-"""Every type stix2 knows for STIX 2.1: what is not mapped here is skipped, not an error."""
+"""Every type stix2 knows: what is not mapped here is skipped and counted, not an error."""
 _TIMESTAMPED = frozenset(STIX2_OBJ_MAPS["2.1"]["objects"]) - {
     "bundle",
     "marking-definition",
@@ -270,6 +304,9 @@ def map_relationship(wording: str, source_kind: str, target_kind: str) -> Mapped
     if wording in _SKIPPED_RELATIONSHIPS:
         return None
     if wording == _ACTORS_ONLY:
+        uses = [r for r in _BY_STIX.get(wording, ()) if r.allows(source_kind, target_kind)]
+        if uses:
+            return Mapped(uses[0].name)
         if source_kind in domain.ACTORS and target_kind in domain.ACTORS:
             return Mapped(GENERIC_RELATION, note=f"STIX relationship '{wording}'")
         return None
@@ -353,7 +390,7 @@ def _fail(name: str, where: str, message: str, field_name: str | None = None) ->
     return LoadError([Problem(name, where, field_name, message)])
 
 
-def _envelope(name: str, text: str) -> tuple[str, list[Any]]:
+def _envelope(name: str, text: str) -> tuple[str, str, list[Any]]:
     """The bundle's id and its objects, or a LoadError saying why this is not a bundle."""
     try:
         document = orjson.loads(text)
@@ -366,27 +403,31 @@ def _envelope(name: str, text: str) -> tuple[str, list[Any]]:
             "file",
             f'not a STIX bundle: expected a JSON object with "type": "bundle" (found {found!r})',
         )
-    if document.get("spec_version") not in (None, SPEC_VERSION):
+    version = str(document.get("spec_version") or SPEC_VERSION)
+    if version not in SPEC_VERSIONS:
         raise _fail(
             name,
             "bundle",
-            f"STIX {document['spec_version']} bundle: only STIX {SPEC_VERSION} is read",
+            f"STIX {version} bundle: only STIX {' and '.join(SPEC_VERSIONS)} are read",
             "spec_version",
         )
     if not isinstance(document.get("id"), str):
         raise _fail(name, "bundle", "a STIX bundle needs an id (a string)", "id")
+    envelope = {"type": "bundle", "id": document.get("id")}
+    if version == "2.0":
+        envelope["spec_version"] = "2.0"
     try:
-        stix2.parse({"type": "bundle", "id": document.get("id")}, version=SPEC_VERSION)
+        stix2.parse(envelope, version=version)
     except STIXError as exc:
         raise _fail(name, "bundle", f"not a valid STIX bundle: {exc}", "id") from exc
     objects = document.get("objects", [])
     if not isinstance(objects, list):
         raise _fail(name, "bundle", "expected a list of STIX objects", "objects")
-    return str(document["id"]), objects
+    return str(document["id"]), version, objects
 
 
 def _parse_objects(
-    name: str, items: list[Any], problems: list[Problem], failed: set[str]
+    name: str, items: list[Any], problems: list[Problem], failed: set[str], version: str
 ) -> list[_Object]:
     """Every object parsed by stix2, one at a time so that each fault is named.
 
@@ -405,19 +446,23 @@ def _parse_objects(
                 problems.append(Problem(name, where, key, "required, and must be a string"))
             failed.add(str(item.get("id")))
             continue
-        if item.get("spec_version") not in (None, SPEC_VERSION):
+        item_version = str(item.get("spec_version") or version)
+        if item_version not in SPEC_VERSIONS:
             problems.append(
                 Problem(
                     name,
                     where,
                     "spec_version",
-                    f"STIX {item['spec_version']} object: only {SPEC_VERSION} is read",
+                    f"STIX {item_version} object: only {' and '.join(SPEC_VERSIONS)} are read",
                 )
             )
             failed.add(str(item.get("id")))
             continue
+        if item.get("type") not in PARSED_TYPES or _between_unmapped(item):
+            parsed.append(_Object(index, item, item))
+            continue
         try:
-            obj = stix2.parse(item, allow_custom=True, version=SPEC_VERSION)
+            obj = stix2.parse(item, allow_custom=True, version=item_version)
         except STIXError as exc:
             properties = getattr(exc, "properties", None)
             field_name = getattr(exc, "prop_name", None) or (
@@ -429,7 +474,7 @@ def _parse_objects(
         if item.get("type") in _TIMESTAMPED:
             for stamp in ("created", "modified"):
                 if stamp not in item:
-                    problems.append(Problem(name, where, stamp, "required by STIX 2.1 and missing"))
+                    problems.append(Problem(name, where, stamp, "required by STIX and missing"))
         confidence = item.get("confidence")
         if confidence is not None and not (isinstance(confidence, int) and 0 <= confidence <= 100):
             problems.append(
@@ -437,6 +482,24 @@ def _parse_objects(
             )
         parsed.append(_Object(index, item, obj))
     return parsed
+
+
+def _ref_type(ref: Any) -> str:
+    """The object type a STIX id names (``intrusion-set--...`` is an intrusion set)."""
+    return str(ref).split("--", 1)[0]
+
+
+def _between_unmapped(item: Mapping[str, Any]) -> bool:
+    """Whether a relationship has an end of a type never imported (so it is not parsed)."""
+    if item.get("type") != "relationship":
+        return False
+    ends = (_ref_type(item.get("source_ref")), _ref_type(item.get("target_ref")))
+    return not all(end in _MAPPED_TYPES for end in ends)
+
+
+def _is_custom(stix_type: str) -> bool:
+    """A custom STIX type: ``x-``-prefixed or unknown to stix2 (``x-mitre-tactic``)."""
+    return stix_type.startswith("x-") or stix_type not in _KNOWN_TYPES
 
 
 def _latest_versions(objects: Iterable[_Object]) -> dict[str, _Object]:
@@ -447,6 +510,68 @@ def _latest_versions(objects: Iterable[_Object]) -> dict[str, _Object]:
         if held is None or str(obj.raw.get("modified", "")) > str(held.raw.get("modified", "")):
             latest[obj.id] = obj
     return latest
+
+
+_CITATION = re.compile(r"\s*\(Citation:[^)]*\)")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|/)[^)\s]*\)")
+_MONTHS = {
+    month: number
+    for number, month in enumerate(
+        (
+            "January February March April May June July August September October November "
+            "December"
+        ).split(),
+        start=1,
+    )
+}
+_CITED_DATE = re.compile(
+    r"\((\d{4})(?:,\s*([A-Z][a-z]+)(?:\s+(\d{1,2}))?)?\)"
+)
+
+
+def clean_text(text: Any) -> str | None:
+    """Text without ATT&CK's ``(Citation: ...)`` markup, markdown links kept as their words.
+
+    >>> clean_text("[APT28](https://attack.mitre.org/groups/G0007) is a group.(Citation: X)")
+    'APT28 is a group.'
+    """
+    if text is None:
+        return None
+    cleaned = _MARKDOWN_LINK.sub(r"\1", _CITATION.sub("", str(text))).strip()
+    return cleaned or None
+
+
+def cited_date(description: Any) -> str | None:
+    """The date a citation carries, as ATT&CK writes it: ``Author. (2016, February 24). Title``.
+
+    ``2016-02-24``, ``2016-02`` or ``2016``; None when the text carries none. The
+    "Retrieved ..." date is when MITRE read it, not when it was published: not used.
+
+    >>> cited_date("Novetta. (2016, February 24). Operation Blockbuster. Retrieved May 1, 2016.")
+    '2016-02-24'
+    >>> cited_date("Microsoft. (2023). Naming.") , cited_date("no date") is None
+    ('2023', True)
+    """
+    if not description:
+        return None
+    found = _CITED_DATE.search(str(description))
+    if not found:
+        return None
+    year, month, day = found.groups()
+    if month not in _MONTHS:
+        return year
+    text = f"{year}-{_MONTHS[month]:02d}"
+    return f"{text}-{int(day):02d}" if day else text
+
+
+def _citation_parts(description: str) -> tuple[str | None, str | None]:
+    """(publisher, title) of an ATT&CK citation ``Publisher. (date). Title. Retrieved ...``."""
+    found = _CITED_DATE.search(description)
+    if not found:
+        return None, None
+    publisher = description[: found.start()].strip().rstrip(".").strip() or None
+    rest = description[found.end() :].lstrip(". ").split(" Retrieved ")[0].strip()
+    return publisher, rest.rstrip(".").strip() or None
 
 
 def _day(value: Any) -> str | None:
@@ -485,12 +610,19 @@ class _Reader:
     def __init__(self, name: str, text: str) -> None:
         self.name = name
         self.problems: list[Problem] = []
-        self.bundle_id, items = _envelope(name, text)
+        self.bundle_id, self.version, items = _envelope(name, text)
         self.failed: set[str] = set()
-        parsed = _parse_objects(name, items, self.problems, self.failed)
+        self.strict = summary.options().strict
+        self.left_out: dict[str, int] = {}
+        parsed = _parse_objects(name, items, self.problems, self.failed, self.version)
         self.objects = _latest_versions(parsed)
         self.tlp_of_marking = _tlp_levels(self.objects)
         self.live = {i: o for i, o in self.objects.items() if not o.get("revoked", False)}
+        revoked = len(self.objects) - len(self.live)
+        if revoked:
+            self.leave_out("revoked objects", revoked)
+        self.ids: dict[str, str] = {}
+        """Our id for a STIX id, where they differ (a country location is the state ``ru``)."""
         self.relationships = [o for o in self.live.values() if o.type == "relationship"]
         self.reports = [o for o in self.live.values() if o.type == "report"]
         self.listed_in: dict[str, list[str]] = {}
@@ -521,30 +653,70 @@ class _Reader:
     def reports_listing(self, object_id: str) -> list[str]:
         return list(self.listed_in.get(object_id, []))
 
+    def leave_out(self, what: str, count: int = 1) -> None:
+        """Count something not imported (or, with ``--strict``, note it to refuse the file)."""
+        self.left_out[what] = self.left_out.get(what, 0) + count
+
     def cite_references(self, obj: _Object) -> list[str]:
-        """Sources for ``obj``'s external references, gathered; their ids."""
+        """Sources for ``obj``'s external references with a URL, gathered; their ids.
+
+        A reference with a URL is a document: a Source dated by the date its
+        citation carries (ATT&CK: ``Publisher. (2016, February 24). Title.``),
+        else undated; never by the citing object's date, which is when the
+        producer wrote the object. A reference without a URL is an identifier
+        (it has an ``external_id``) or an alias (ATT&CK's alias references),
+        never a Source: see :meth:`entity`.
+        """
         ids: list[str] = []
         for position, ref in enumerate(obj.get("external_references", [])):
+            if not ref.get("url"):
+                continue
             source_name = str(ref.get("source_name"))
             source_id = stable_id(
                 "src-", (ref.get(k) for k in ("source_name", "external_id", "url", "description"))
             )
-            title = ref.get("external_id") or ref.get("description") or ref.get("url")
+            description = str(ref.get("description") or "")
+            publisher, title = _citation_parts(description) if description else (None, None)
+            scheme = REFERENCE_SCHEMES.get(source_name)
+            if scheme in REFERENCE_PUBLISHERS and ref.get("external_id"):
+                # the knowledge base's own page on the object: ATT&CK's G0032 page
+                publisher = REFERENCE_PUBLISHERS[scheme]
+                title = f"{ref['external_id']}: {obj.get('name') or obj.id}"
             data: dict[str, Any] = {
                 "id": source_id,
                 "kind": domain.SOURCE_KIND,
-                "publisher": source_name,
-                "title": str(title or source_name),
+                "publisher": publisher or source_name,
+                "title": title or ref.get("external_id") or description or str(ref["url"]),
+                "url": str(ref["url"]),
             }
-            if ref.get("url"):
-                data["url"] = str(ref["url"])
+            date = cited_date(description)
+            if date:
+                data["date"] = date
             cited = self.cited.setdefault(
                 source_id, _Cited(data, f"{obj.where} external_references[{position}]")
             )
-            cited.dates.append(_day(obj.get("created")) or "")
             cited.tlps.append(self.tlp(obj))
             ids.append(source_id)
         return list(dict.fromkeys(ids))
+
+    def identifiers(self, obj: _Object) -> dict[str, list[str]]:
+        """The object's STIX id and the ``external_id`` of each reference, by scheme."""
+        found: dict[str, list[str]] = {"stix": [obj.id]}
+        for ref in obj.get("external_references", []):
+            if ref.get("external_id"):
+                name = str(ref.get("source_name"))
+                scheme = REFERENCE_SCHEMES.get(name, name)
+                found.setdefault(scheme, []).append(str(ref["external_id"]))
+        return {k: list(dict.fromkeys(v)) for k, v in found.items()}
+
+    @staticmethod
+    def reference_aliases(obj: _Object) -> list[str]:
+        """ATT&CK writes each alias as a reference with a ``source_name`` and no URL or id."""
+        return [
+            str(ref["source_name"])
+            for ref in obj.get("external_references", [])
+            if ref.get("source_name") and not ref.get("url") and not ref.get("external_id")
+        ]
 
     def cite_bundle(self, obj: _Object) -> str:
         data = {
@@ -576,7 +748,7 @@ class _Reader:
             return "State" if country_only else "Location"
         if obj.type in ("incident", "campaign"):
             return "Incident"
-        return None
+        return SOFTWARE_KINDS.get(obj.type)
 
     def threat_actor_kind(self, obj: _Object) -> str:
         types = set(obj.get("threat_actor_types", []))
@@ -623,14 +795,20 @@ class _Reader:
         return creates and not named and not listed
 
     def entity(self, obj: _Object, kind: str) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": obj.id, "kind": kind, "name": self.entity_name(obj)}
-        aliases = [a for a in obj.get("aliases", []) if a != data["name"]]
+        our_id = self.ids.get(obj.id, obj.id)
+        data: dict[str, Any] = {"id": our_id, "kind": kind, "name": self.entity_name(obj)}
+        names = [*obj.get("aliases", []), *obj.get("x_mitre_aliases", [])]
+        names += self.reference_aliases(obj)
+        aliases = [a for a in dict.fromkeys(str(n) for n in names) if a != data["name"]]
         if aliases:
             data["aliases"] = aliases
-        if obj.get("description"):
-            data["description"] = str(obj.get("description"))
+        description = clean_text(obj.get("description"))
+        if description:
+            data["description"] = description
         if obj.type == "location" and obj.get("country"):
             data["country"] = str(obj.get("country"))
+        if any(obj.get(flag) is True for flag in DEPRECATED_FLAGS):
+            data["deprecated"] = True
         if kind == "Person":
             wanted = obj.get("threat_actor_types", []) + obj.get("roles", [])
             roles = [r for r in domain.PERSON_ROLES if r in {str(w).lower() for w in wanted}]
@@ -640,13 +818,16 @@ class _Reader:
             data["isClass"] = True
         if obj.type == "campaign" and obj.get("first_seen"):
             data["date"] = _day(obj.get("first_seen"))
-        identifiers = {
-            str(ref["source_name"]): str(ref["external_id"])
-            for ref in obj.get("external_references", [])
-            if ref.get("external_id")
-        }
-        if identifiers:
-            data["identifiers"] = identifiers
+        data["identifiers"] = self.identifiers(obj)
+        if kind == "State" and obj.get("country"):
+            # the state of the ISO code, named as rigour names countries (as the curated
+            # data does); the location's own name is kept as an alias
+            code = str(obj.get("country")).upper()
+            data["identifiers"]["iso-3166"] = [code]
+            territory = lookup_territory(code.lower())
+            if territory is not None and territory.name != data["name"]:
+                data["aliases"] = [data["name"], *data.get("aliases", [])]
+                data["name"] = territory.name
         sources = self.cite_references(obj) + self.reports_listing(obj.id)
         if sources:
             data["sources"] = sources
@@ -693,7 +874,7 @@ class _Reader:
     # -- relationships to links ------------------------------------------------------
 
     def end(self, rel: _Object, end_field: str, kinds: Mapping[str, str]) -> str | None:
-        """The kind of one end of ``rel``; None to skip it; a problem when it cannot be."""
+        """The kind of one end of ``rel``; None when it is not imported (or is missing)."""
         ref = str(rel.get(end_field))
         if ref in kinds:
             return kinds[ref]
@@ -702,28 +883,25 @@ class _Reader:
             self.problems.append(
                 Problem(self.name, rel.where, end_field, f"no object {ref!r} in the bundle")
             )
-        elif target is not None and target.type not in _KNOWN_TYPES:
-            self.problems.append(
-                Problem(
-                    self.name,
-                    rel.where,
-                    end_field,
-                    f"{ref!r} is a custom STIX object of type {target.type!r}, "
-                    "which statecrime cannot map to an entity",
-                )
-            )
         return None
 
     def link(self, rel: _Object, kinds: Mapping[str, str]) -> dict[str, Any] | None:
+        wording = str(rel.get("relationship_type"))
+        types = [_ref_type(rel.get(f)) for f in ("source_ref", "target_ref")]
+        what = f"relationship {wording} ({types[0]} -> {types[1]})"
         source_kind = self.end(rel, "source_ref", kinds)
         target_kind = self.end(rel, "target_ref", kinds)
         if source_kind is None or target_kind is None:
+            if any(_is_custom(t) for t in types):
+                what = f"relationship {wording} to a custom object ({types[0]} -> {types[1]})"
+            self.leave_out(what)
             return None
-        wording = str(rel.get("relationship_type"))
         mapped = map_relationship(wording, source_kind, target_kind)
         if mapped is None:
+            self.leave_out(what)
             return None
         source, target = str(rel.get("source_ref")), str(rel.get("target_ref"))
+        source, target = self.ids.get(source, source), self.ids.get(target, target)
         if mapped.swapped:
             source, target = target, source
         confidence = rel.get("confidence")
@@ -739,7 +917,7 @@ class _Reader:
             data["since"] = _day(rel.get("start_time"))
         if rel.get("stop_time"):
             data["until"] = _day(rel.get("stop_time"))
-        note = " ".join(str(n) for n in (rel.get("description"), mapped.note) if n)
+        note = " ".join(str(n) for n in (clean_text(rel.get("description")), mapped.note) if n)
         if note:
             data["note"] = note
         tlp = self.tlp(rel)
@@ -752,14 +930,22 @@ class _Reader:
     def records(self) -> list[readers.RawRecord]:
         out: list[readers.RawRecord] = []
         kinds: dict[str, str] = {}
-        for obj in sorted(self.live.values(), key=lambda o: o.index):
-            if obj.type in _MAPPED_TYPES:
-                kind = self.kind_of(obj)
-                if kind is not None:
-                    kinds[obj.id] = kind
-                    out.append(self.record(obj.where, "entity", self.entity(obj, kind)))
+        ordered = sorted(self.live.values(), key=lambda o: o.index)
+        for obj in ordered:
+            kind = self.kind_of(obj) if obj.type in _MAPPED_TYPES else None
+            if kind is not None:
+                kinds[obj.id] = kind
+                if kind == "State":
+                    # a country is the state of its ISO code: ``ru``, as the curated data names it
+                    self.ids[obj.id] = str(obj.get("country")).lower()
+        for obj in ordered:
+            if obj.id in kinds:
+                out.append(self.record(obj.where, "entity", self.entity(obj, kinds[obj.id])))
             elif obj.type == "report":
                 out.append(self.record(obj.where, "entity", self.report_source(obj)))
+            elif obj.type not in ("relationship", "bundle"):
+                custom = " (custom)" if _is_custom(obj.type) else ""
+                self.leave_out(f"object {obj.type}{custom}")
         for rel in sorted(self.relationships, key=lambda o: o.index):
             data = self.link(rel, kinds)
             if data is not None:
@@ -773,8 +959,15 @@ class _Reader:
             if tlp:
                 data["tlp"] = tlp
             out.append(self.record(cited.where, "entity", data))
+        if self.strict and self.left_out:
+            self.problems.extend(
+                Problem(self.name, "bundle", None, f"--strict: {count} {what} not imported")
+                for what, count in sorted(self.left_out.items())
+            )
         if self.problems:
             raise LoadError(self.problems)
+        for what, count in sorted(self.left_out.items()):
+            summary.skipped(self.name, what, count)
         return out
 
     def record(

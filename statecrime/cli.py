@@ -14,7 +14,7 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from neo4j.exceptions import Neo4jError
@@ -29,6 +29,8 @@ from statecrime.graph.store import Store
 from statecrime.loaders.load import LoadReport, load_paths
 from statecrime.loaders.problems import LoadError
 from statecrime.loaders.readers import FORMATS
+from statecrime.loaders.resolve import current_id, merges_of, read_judgements
+from statecrime.loaders.summary import ReadOptions
 from statecrime.output import OutputFormat, emit, err_console
 from statecrime.queries.adhoc import QueryFailed, QueryTimedOut, WriteRefused, run_cypher
 from statecrime.queries.lookup import search, show
@@ -105,6 +107,8 @@ def _print_load_report(ctx: typer.Context, report: LoadReport) -> None:
         {"records": name, **vars(getattr(report, name))}
         for name in ("entities", "sources", "links")
     ]
+    if settings(ctx).format is OutputFormat.table:
+        _print_load_notes(report)
     emit(
         settings(ctx).format,
         "load",
@@ -115,7 +119,25 @@ def _print_load_report(ctx: typer.Context, report: LoadReport) -> None:
     )
 
 
-def load_with_progress(store: Store, paths: list[Path], fmt: str | None) -> LoadReport:
+def _print_load_notes(report: LoadReport) -> None:
+    """On the terminal (stderr), what the readers skipped, left unmapped, and merged."""
+    console = err_console()
+    for title, table in (("not imported", report.skipped), ("not mapped", report.unmapped)):
+        for file, counts in table.items():
+            console.print(f"{Path(file).name}: {title}:")
+            for what, count in sorted(counts.items()):
+                console.print(f"  {count:>7}  {what}")
+    for merge in report.merged:
+        console.print(
+            f"merged {merge['merged']} into {merge['kept']} ({merge['rule']} {merge['key']!r})"
+        )
+    if report.removed:
+        console.print(f"{len(report.removed)} stored node(s) merged away and removed")
+
+
+def load_with_progress(
+    store: Store, paths: list[Path], fmt: str | None, **options: Any
+) -> LoadReport:
     """Load, showing a progress bar on the terminal while it runs (never in pipes)."""
     progress = Progress(
         TextColumn("{task.description}"),
@@ -132,13 +154,16 @@ def load_with_progress(store: Store, paths: list[Path], fmt: str | None) -> Load
         def step(phase: str, done: int, total: int) -> None:
             progress.update(task, description=phase, completed=done, total=total)
 
-        return load_paths(store, paths, fmt, on_progress=step)
+        return load_paths(store, paths, fmt, on_progress=step, **options)
 
 
 @app.command()
 def load(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Record files: .yaml .yml .json .jsonl .csv")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Record files: .yaml .yml .json .jsonl .csv"),
+    ] = None,
     from_: Annotated[
         str | None,
         typer.Option("--from", help=f"Read every file as this format: {', '.join(FORMATS)}."),
@@ -152,16 +177,100 @@ def load(
             "(an empty file when the load succeeds).",
         ),
     ] = None,
+    misp_galaxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--misp-galaxy",
+            help="Also load a MISP galaxy shipped by pymispgalaxies: threat-actor, "
+            "intelligence-agencies.",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Refuse a file rather than skip what cannot be mapped."),
+    ] = False,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="The date of a file's Source when the file gives none."),
+    ] = None,
+    judgements: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--judgements",
+            envvar="STATECRIME_JUDGEMENTS",
+            help="A YAML file of merge judgements (ids judged the same or different).",
+        ),
+    ] = None,
+    resolution: Annotated[
+        bool,
+        typer.Option("--resolve/--no-resolve", help="Merge records of one actor."),
+    ] = True,
 ) -> None:
     """Load record files, all or nothing; print what was added, updated and left unchanged."""
+    files = list(paths or [])
+    if not files and not misp_galaxy:
+        raise fail("give record files, or --misp-galaxy NAME")
+    options = {"options": ReadOptions(strict, date), "resolution": resolution}
+    report: LoadReport | None = None
     with store_for(ctx) as store:
         try:
-            report = load_with_progress(store, paths, from_)
+            options["judgements"] = read_judgements(judgements or [])
+            if misp_galaxy:
+                from statecrime.loaders.misp import galaxy_path
+            if files:
+                report = load_with_progress(store, files, from_, **options)
+            for name in misp_galaxy or []:
+                galaxy = load_with_progress(store, [galaxy_path(name)], "misp-galaxy", **options)
+                report = galaxy if report is None else _joined(report, galaxy)
         except LoadError as exc:
             raise refuse_load(settings(ctx).format, exc.problems, problems_file) from None
     if problems_file is not None:
         write_problems(problems_file, [])
+    assert report is not None
     _print_load_report(ctx, report)
+
+
+def _joined(first: LoadReport, then: LoadReport) -> LoadReport:
+    """Two loads' reports as one (files given, then galaxies)."""
+    for name in ("entities", "sources", "links"):
+        a, b = getattr(first, name), getattr(then, name)
+        a.added, a.updated, a.unchanged = (
+            a.added + b.added,
+            a.updated + b.updated,
+            a.unchanged + b.unchanged,
+        )
+    first.files += then.files
+    first.skipped.update(then.skipped)
+    first.unmapped.update(then.unmapped)
+    first.merged += then.merged
+    first.removed += then.removed
+    return first
+
+
+@app.command("explain-merge")
+def explain_merge(
+    ctx: typer.Context,
+    entity_id: Annotated[
+        str, typer.Argument(metavar="ID", help="An entity's id, or an id a merge retired.")
+    ],
+) -> None:
+    """Say why records were merged into an entity: which records, which rule, which load."""
+    with store_for(ctx) as store:
+        held = current_id(store, entity_id)
+        entity = store.fetch_entities([held]).get(held) if held else None
+    if entity is None:
+        raise fail(f"no entity with id {entity_id!r}, and no merge retired that id")
+    merges = merges_of(entity)
+    if entity_id != entity.id:
+        merges = [m for m in merges if m.get("merged") == entity_id] or merges
+    emit(
+        settings(ctx).format,
+        "explain-merge",
+        {"query": entity_id, "entity": entity.id, "merges": merges},
+        merges,
+        ["merged", "kept", "rule", "key", "records", "load", "at"],
+        title=f"Merges into {entity.name} ({entity.id})",
+    )
 
 
 @app.command()
@@ -207,6 +316,9 @@ def show_command(
     """Show an entity with its links and the evidence for each."""
     with store_for(ctx) as store:
         view = show(store, entity_id)
+        if view is None:
+            held = current_id(store, entity_id)  # an id a merge retired
+            view = show(store, held) if held else None
     if view is None:
         raise fail(f"no entity with id {entity_id!r} (try: statecrime search TEXT)")
     links = [vars(link) for link in view.links]
@@ -226,7 +338,12 @@ def show_command(
             title=f"{entity.name} ({entity.kind})",
         )
     rows = [
-        {**link, "sources": [f"{s.get('publisher')}, {s.get('date')}" for s in link["sources"]]}
+        {
+            **link,
+            "sources": [
+                f"{s.get('publisher')}, {s.get('date') or 'undated'}" for s in link["sources"]
+            ],
+        }
         for link in links
     ]
     columns = ["direction", "type", "other", "otherName", "grading", "since", "until", "sources"]

@@ -45,7 +45,7 @@ RECORDS: dict[str, Any] = {
             "name": "Lazarus Group",
             "aliases": ["APT38", "Hidden Cobra"],
             "crimeTypes": ["cyber-theft"],
-            "identifiers": {"mitre": "G0032"},
+            "identifiers": {"mitre": ["G0032"]},
         },
         {
             "id": "park",
