@@ -405,6 +405,7 @@ def page_data(
         "more": {str(hub): len(ids) for hub, ids in (cut or {}).items() if ids},
         "dates": {"min": days[0], "max": days[-1]} if days else None,
         "positioned": bool(placed) and all("x" in n for n in nodes),
+        "layoutFrom": "file" if positions else ("python" if placed else None),
         "options": vis_options(graph.number_of_nodes(), graph.number_of_edges()),
         "legend": legend(graph),
     }

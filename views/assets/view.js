@@ -178,7 +178,7 @@
       DATA.positioned = true;
       restoredFrom = "this browser";
     }
-  } else {
+  } else if (DATA.layoutFrom === "file") {
     restoredFrom = "the file";
   }
 
