@@ -644,6 +644,12 @@ def render_html(
         positions=positions,
         cut=cut,
     )
+    return write_page(output, html)
+
+
+def write_page(output: Path, html: str) -> Path:
+    """Write a page (every view is written here: render_html and View.save)."""
+    output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(html, encoding="utf-8")
     return output
