@@ -25,7 +25,8 @@ from collections.abc import Mapping, Sequence
 
 import networkx as nx
 
-BACKBONE = 1_500
+BACKBONE = 400
+"""networkx lays out at most this many itself: from 500 on it needs scipy, and is quadratic."""
 SCALE = 1_000.0
 SEED = 7
 

@@ -175,7 +175,12 @@ window.statecrimeRenderer = function (ctx) {
       network.selectNodes([id]);
       network.focus(id, {scale: 1.3, animation: {duration: 300}});
     },
-    selected: function () { return network.getSelectedNodes(); }
+    selected: function () { return network.getSelectedNodes(); },
+    screenPoint: function (id) {
+      var p = network.canvasToDOM(network.getPosition(id));
+      var box = ctx.container.getBoundingClientRect();
+      return {x: Math.round(p.x + box.left), y: Math.round(p.y + box.top)};
+    }
   };
   return adapter;
 };

@@ -234,6 +234,11 @@ window.statecrimeRenderer = function (ctx) {
       if (d) renderer.getCamera().animate({x: d.x, y: d.y, ratio: 0.08}, {duration: 300});
     },
     selected: function () { return selectedId === null ? [] : [selectedId]; },
-    hovered: function () { return hoveredId; }
+    hovered: function () { return hoveredId; },
+    screenPoint: function (id) {
+      var p = renderer.graphToViewport(graph.getNodeAttributes(id));
+      var box = ctx.container.getBoundingClientRect();
+      return {x: Math.round(p.x + box.left), y: Math.round(p.y + box.top)};
+    }
   };
 };

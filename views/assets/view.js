@@ -170,7 +170,7 @@
     return out;
   }
   var restoredFrom = null;
-  if (!DATA.positioned) {
+  if (DATA.layoutFrom !== "file") {
     var saved = cleanPositions(stored());
     var realNodes = nodes.filter(function (n) { return !n.pseudo; });
     if (realNodes.length && realNodes.every(function (n) { return saved[n.id]; })) {
@@ -239,7 +239,7 @@
   var details = document.getElementById("sc-details");
   function showDetails(card) { details.replaceChildren(card); }
 
-  var adapter = window.statecrimeRenderer({
+  var handlers = {
     container: document.getElementById("sc-network"),
     tooltip: document.getElementById("sc-tooltip"),
     nodes: nodes, edges: edges, byId: byId, edgeById: edgeById,
@@ -271,8 +271,13 @@
       status.textContent = describeView();
     },
     onMoved: function () { saveLocal(); }
-  });
+  };
+  var adapter = window.statecrimeRenderer(handlers);
   api.adapter = adapter;
+  api.inspect = function (kind, id) {
+    if (kind === "node") handlers.onClickNode(id); else handlers.onClickEdge(id);
+  };
+  api.screenPoint = function (id) { return adapter.screenPoint(id); };
 
   function drawn() { return adapter.drawn(); }
   function realCount(ids) { return ids.filter(function (id) { return id.indexOf("more") !== 0; }).length; }
