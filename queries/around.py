@@ -113,7 +113,7 @@ def find_around(
         key=lambda link: link.key,
     )
     shown, held_by = _capped(entity_id, hops, entities, links, set(skip), cap)
-    held = {n for ids in held_by.values() for n in ids}
+    held = {n for _count, ids in held_by.values() for n in ids}
     kept_links = [lk for lk in links if lk.source in shown and lk.target in shown]
     held_links = [
         lk

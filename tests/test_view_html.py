@@ -508,9 +508,9 @@ def test_hovering_an_entity_shows_its_card(view_file: Path, open_view: Any) -> N
     point = view.sc("sc.screenPoint('evilcorp')")
     view.page.mouse.move(point["x"] + 40, point["y"] + 40)
     view.page.mouse.move(point["x"], point["y"], steps=4)
-    tooltip = view.page.locator("div.vis-tooltip, #sc-tooltip").filter(has_text="Evil Corp")
+    tooltip = view.page.locator("div.vis-tooltip, #sc-tooltip").filter(has_text="behind Dridex")
     tooltip.first.wait_for(state="visible", timeout=5000)
-    assert "behind Dridex" in tooltip.first.inner_text()
+    assert "Indrik Spider" in tooltip.first.inner_text()
 
 
 def test_hostile_names_stay_text(view_file: Path, open_view: Any, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ window.statecrimeRenderer = function (ctx) {
               hover: {background: n.color, border: "#000000"}},
       borderWidth: n.role ? 4 : 1.5, opacity: 1, shadow: {enabled: false},
       font: {color: fontColor, size: 14, bold: {color: fontColor}},
-      scaling: {label: {drawThreshold: 7}}, strong: false
+      strong: false
     };
     if (n.pseudo) {
       item.font = {color: "#37474f", size: 13};
@@ -36,7 +36,7 @@ window.statecrimeRenderer = function (ctx) {
       item.shadow = {enabled: true, color: ctx.highlightColor, size: 22, x: 0, y: 0};
       item.font = {color: fontColor, size: 18, bold: {color: fontColor}, strokeWidth: 4, strokeColor: "#ffffff"};
       item.label = n.label;
-      item.scaling = {label: {drawThreshold: 1, min: 16, max: 26}};
+      item.scaling = {min: 10, max: 42, label: {enabled: true, drawThreshold: 1, min: 16, max: 26}};
     } else if (look === "dim") {
       item.opacity = 0.2;
       item.font = {color: fade("#263238", 0.25), size: 12};
@@ -124,6 +124,7 @@ window.statecrimeRenderer = function (ctx) {
         var f = view.focus;
         nodes.update(ctx.nodes.map(function (n) {
           var item = nodeItem(n, !f ? "plain" : (f.nodes.has(n.id) ? "strong" : "dim"));
+          if (!item.scaling) item.scaling = ctx.options.nodes.scaling;
           delete item.x; delete item.y;
           return item;
         }));
@@ -169,7 +170,8 @@ window.statecrimeRenderer = function (ctx) {
     fit: function (ids) {
       var shown = ids ? ids.filter(function (id) { return current.nodes.has(id); }) : null;
       if (shown && !shown.length) return;
-      network.fit({nodes: shown || undefined, animation: {duration: 300, easingFunction: "easeInOutQuad"}});
+      network.fit({nodes: shown || undefined, maxZoomLevel: 1.0,
+                   animation: {duration: 300, easingFunction: "easeInOutQuad"}});
     },
     select: function (id) {
       network.selectNodes([id]);

@@ -269,6 +269,7 @@
       api.settledAtMs = performance.now();
       document.body.setAttribute("data-stabilised", "true");
       status.textContent = describeView();
+      if (state.focus !== null) adapter.fit(DATA.chains[state.focus].ids);
     },
     onMoved: function () { saveLocal(); }
   };
@@ -288,9 +289,14 @@
   function describeView() {
     var d = drawn();
     var shownNodes = realCount(d.nodes), shownEdges = realCount(d.edges);
-    var totalNodes = nodes.filter(function (n) { return !n.pseudo; }).length;
-    var totalEdges = edges.filter(function (e) { return !e.pseudo; }).length;
+    var held = nodes.filter(function (n) { return n.heldBy && !state.expanded.has(n.heldBy); });
+    var heldIds = new Set(held.map(function (n) { return n.id; }));
+    var totalNodes = nodes.filter(function (n) { return !n.pseudo && !heldIds.has(n.id); }).length;
+    var totalEdges = edges.filter(function (e) {
+      return !e.pseudo && !heldIds.has(e.from) && !heldIds.has(e.to);
+    }).length;
     var parts = [];
+    if (held.length) parts.push(held.length + " neighbours held back behind \u201C+N more\u201D");
     if (shownEdges !== totalEdges) parts.push("showing " + shownEdges + " of " + totalEdges + " links");
     if (shownNodes !== totalNodes) parts.push(shownNodes + " of " + totalNodes + " entities");
     if (state.day) parts.push("in force on " + state.day);
