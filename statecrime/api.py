@@ -5,13 +5,21 @@
 ...     api.load_paths(store, api.curated_files())
 ...     chains = api.find_chains(store, state="kp", min_grading="B2")
 ...     api.render_html(api.whole_graph(store), Path("view.html"),
-...                     highlight=[c.ids for c in chains])
+...                     highlight=chains)
+...     api.view(store, around="evil-corp", hops=2)                # doctest: +SKIP
+
+``api.view(...)`` returns a :class:`View`: in Jupyter it shows inline (it has
+``_repr_html_``), and ``.save(path)`` writes the page.
 
 Everything here is also reachable from its own module; this module only
 gathers the names an analyst needs and promises to keep them.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
 
 from statecrime.data import curated_files
 from statecrime.graph.connect import open_store
@@ -29,6 +37,7 @@ from statecrime.queries.cross_proxies import find_cross_proxies
 from statecrime.queries.lookup import search, show
 from statecrime.queries.paths import find_paths
 from statecrime.queries.taskings import find_backers, find_taskings
+from statecrime.views.build import View, make_view, view_of_graph
 from statecrime.views.export import export_graph
 from statecrime.views.html import render_html
 from statecrime.views.tlp import restrict_tlp
@@ -42,6 +51,7 @@ __all__ = [
     "LoadReport",
     "Problem",
     "Store",
+    "View",
     "brokers",
     "communities",
     "curated_files",
@@ -60,6 +70,19 @@ __all__ = [
     "search",
     "show",
     "to_networkx",
+    "view",
     "whole_graph",
     "worst",
 ]
+
+
+def view(source: Store | nx.MultiDiGraph, **options: Any) -> View:
+    """A view of a store (``around=``, ``chains=True`` with ``chain_filters=``,
+    ``cypher=``, ``as_of=``, ``max_tlp=``, ``renderer=``...; see
+    :func:`statecrime.views.build.make_view`) or of a networkx graph in hand
+    (``title=``, ``highlight=``, ``renderer=``...; see
+    :func:`statecrime.views.html.page_data`).
+    """
+    if isinstance(source, nx.Graph):
+        return view_of_graph(source, **options)
+    return make_view(source, **options)

@@ -18,6 +18,7 @@ from typing import Annotated, Any, NamedTuple
 import typer
 
 from statecrime.cli_common import fail, settings, store_for
+from statecrime.graph import domain
 from statecrime.queries.analysis import DEFAULT_EXCLUDE, Broker, Communities
 from statecrime.queries.around import DEFAULT_HOPS, Neighbourhood
 from statecrime.queries.chains import DEFAULT_MAX_HOPS, Chain, chains_graph
@@ -441,14 +442,34 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         entity_id: Annotated[str, typer.Argument(metavar="ID", help="The entity's id.")],
         hops: Annotated[int, typer.Option(help="Radius, 1 to 3 hops.")] = DEFAULT_HOPS,
+        through_context: Annotated[
+            bool,
+            typer.Option(
+                "--through-context",
+                help=f"Cross context relations too ({', '.join(domain.CONTEXT_TYPES)}).",
+            ),
+        ] = False,
+        cap: Annotated[
+            int,
+            typer.Option(min=1, help="A node brings in at most this many new neighbours."),
+        ] = 50,
     ) -> None:
-        """An entity's surroundings: the entities within --hops and the links among them."""
+        """An entity's surroundings: the entities within --hops and the links among them.
+
+        Context relations are not crossed unless --through-context; a node with
+        more than --cap new neighbours shows the best-graded --cap of them, and
+        the JSON's "cut" lists what was held back.
+        """
         from statecrime.queries.around import TEXTS, find_around
         from statecrime.queries.bounded import pick
 
         guarded(lambda: pick(TEXTS, hops, "--hops"))
         with store_for(ctx) as store:
-            found = guarded(lambda: find_around(store, entity_id, hops))
+            found = guarded(
+                lambda: find_around(
+                    store, entity_id, hops, through_context=through_context, cap=cap
+                )
+            )
         if found is None:
             raise fail(f"no entity with id {entity_id!r} (try: statecrime search TEXT)")
         show(ctx, "around", around_output(found))

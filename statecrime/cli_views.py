@@ -9,12 +9,11 @@ a view or an export can be shared.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from statecrime.cli_analysis import (
-    AsOfOption,
     CrimeOption,
     MaxHopsOption,
     MinGradingOption,
@@ -25,9 +24,10 @@ from statecrime.cli_common import fail, settings, store_for
 from statecrime.graph import domain
 from statecrime.graph.network import whole_graph
 from statecrime.output import emit
+from statecrime.queries.around import DEFAULT_CAP
 from statecrime.queries.chains import DEFAULT_MAX_HOPS
 from statecrime.views.export import export_graph
-from statecrime.views.html import render_html
+from statecrime.views.html import RENDERERS
 from statecrime.views.tlp import restrict_tlp
 
 TLP_HELP = (
@@ -45,23 +45,6 @@ def _check_tlp(level: str | None) -> str | None:
         raise typer.BadParameter(str(exc)) from None
 
 
-def ids_in(value: Any) -> set[str]:
-    """The entity ids in a Cypher result value: nodes, paths, relationships, lists, maps."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        props = value.get("properties")
-        if "labels" in value and isinstance(props, dict) and "id" in props:
-            found.add(str(props["id"]))
-        if "type" in value and "start" in value and "end" in value:
-            found.update(str(v) for v in (value["start"], value["end"]) if v is not None)
-        for item in value.values():
-            found |= ids_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= ids_in(item)
-    return found
-
-
 def register(app: typer.Typer) -> None:
     """Add ``view`` and ``export`` to ``app``."""
     @app.command()
@@ -74,13 +57,31 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--around", metavar="ID", help="Only ID's neighbourhood.")
         ] = None,
         hops: Annotated[int, typer.Option(help="With --around: how many hops out (1-3).")] = 2,
+        through_context: Annotated[
+            bool,
+            typer.Option(
+                "--through-context",
+                help="With --around: cross context relations too "
+                f"({', '.join(domain.CONTEXT_TYPES)}).",
+            ),
+        ] = False,
+        cap: Annotated[
+            int,
+            typer.Option(
+                min=1, help="With --around: a node shows at most this many new neighbours, "
+                "the rest behind '+N more'."
+            ),
+        ] = DEFAULT_CAP,
         chains: Annotated[
             bool, typer.Option("--chains", help="The proxy chains found with the filters below.")
         ] = False,
         state: StateOption = None,
         max_hops: MaxHopsOption = DEFAULT_MAX_HOPS,
         min_grading: MinGradingOption = None,
-        as_of: AsOfOption = None,
+        as_of: Annotated[
+            str | None,
+            typer.Option(help="Only links in force on this day (YYYY-MM-DD), in every mode."),
+        ] = None,
         target_country: TargetCountryOption = None,
         crime: CrimeOption = None,
         cypher: Annotated[
@@ -98,92 +99,84 @@ def register(app: typer.Typer) -> None:
         size_by: Annotated[
             str, typer.Option(help="Node size by 'degree' or 'betweenness'.")
         ] = "degree",
+        renderer: Annotated[
+            str,
+            typer.Option(
+                help="canvas (vis-network), webgl (sigma.js, for large graphs) or auto (by size)."
+            ),
+        ] = "auto",
+        positions: Annotated[
+            Path | None,
+            typer.Option(
+                "--positions",
+                metavar="FILE",
+                help="Place nodes as in a layout saved from the page (its Save layout button).",
+            ),
+        ] = None,
     ) -> None:
         """Write an interactive HTML network view that opens in any browser, offline."""
+        from statecrime.queries.adhoc import QueryFailed, WriteRefused
+        from statecrime.queries.bounded import BoundError
+        from statecrime.values import parse_param
+        from statecrime.views.build import ViewError, make_view
+        from statecrime.views.html import read_positions
+
         modes = [m for m in (around is not None, chains, cypher is not None) if m]
         if len(modes) > 1:
             raise fail("choose one of --around, --chains and --cypher")
         if size_by not in ("degree", "betweenness"):
             raise fail("--size-by takes 'degree' or 'betweenness'")
+        if renderer not in RENDERERS:
+            raise fail(f"--renderer takes {', '.join(RENDERERS)}")
         level = _check_tlp(max_tlp)
-        highlight: list[list[str]] | None = None
+        try:
+            placed = read_positions(positions) if positions is not None else None
+            params = dict(parse_param(p) for p in param or [])
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        filters = {
+            "state": state,
+            "max_hops": max_hops,
+            "min_grading": min_grading,
+            "as_of": as_of,
+            "target_country": target_country,
+            "crime": crime,
+        }
         with store_for(ctx) as store:
-            if around is not None:
-                from statecrime.queries.around import find_around
-                from statecrime.queries.bounded import BoundError
-
-                try:
-                    hood = find_around(store, around, hops)
-                except BoundError as exc:
-                    raise fail(str(exc)) from None
-                if hood is None:
-                    raise fail(f"no entity with id {around!r}")
-                graph = hood.graph()
-                title = f"Around {graph.nodes[around]['name']} ({hops} hops)"
-                highlight = None
-            elif chains:
-                from statecrime.queries.chains import chains_graph, find_chains
-
-                try:
-                    found = find_chains(
-                        store,
-                        state=state,
-                        max_hops=max_hops,
-                        min_grading=min_grading,
-                        as_of=as_of,
-                        target_country=target_country,
-                        crime=crime,
-                    )
-                except ValueError as exc:
-                    raise fail(str(exc)) from None
-                graph = chains_graph(store, found)
-                highlight = [chain.ids for chain in found]
-                title = f"Proxy chains{' from ' + state if state else ''} ({len(found)})"
-            elif cypher is not None:
-                from statecrime.queries.adhoc import QueryFailed, WriteRefused, run_cypher
-                from statecrime.values import parse_param
-
-                try:
-                    params = dict(parse_param(p) for p in param or [])
-                    result = run_cypher(store, cypher, params)
-                except WriteRefused as exc:
-                    raise fail(str(exc), code=3) from None
-                except (ValueError, QueryFailed) as exc:
-                    raise fail(str(exc)) from None
-                keep = ids_in(result.rows)
-                full = whole_graph(store)
-                graph = full.subgraph(keep & set(full.nodes)).copy()
-                title = "Cypher result"
-            else:
-                graph = whole_graph(store)
-                title = "statecrime: states and crime"
-        if level is not None:
-            graph = restrict_tlp(graph, level)
-            title += f" (TLP:{level} and below)"
-        written = render_html(
-            graph,
-            output,
-            title=title,
-            highlight=highlight,
-            size_by=size_by,  # type: ignore[arg-type]
-        )
+            try:
+                drawn = make_view(
+                    store,
+                    around=around,
+                    hops=hops,
+                    through_context=through_context,
+                    cap=cap,
+                    chains=chains,
+                    chain_filters=filters,
+                    cypher=cypher,
+                    params=params,
+                    as_of=as_of,
+                    max_tlp=level,
+                    size_by=size_by,  # type: ignore[arg-type]
+                    renderer=renderer,  # type: ignore[arg-type]
+                    positions=placed,
+                )
+            except WriteRefused as exc:
+                raise fail(str(exc), code=3) from None
+            except (ViewError, BoundError, QueryFailed, ValueError) as exc:
+                raise fail(str(exc)) from None
+        written = drawn.save(output)
+        row = {
+            "output": str(written.resolve()),
+            "nodes": drawn.nodes,
+            "links": drawn.links,
+            "renderer": drawn.renderer,
+        }
         emit(
             settings(ctx).format,
             "view",
-            {
-                "output": str(written.resolve()),
-                "nodes": graph.number_of_nodes(),
-                "links": graph.number_of_edges(),
-                "chains": len(highlight or []),
-            },
-            [
-                {
-                    "output": str(written.resolve()),
-                    "nodes": graph.number_of_nodes(),
-                    "links": graph.number_of_edges(),
-                }
-            ],
-            ["output", "nodes", "links"],
+            {**row, "chains": drawn.chains, "cut": drawn.cut},
+            [row],
+            list(row),
             title="View written",
         )
 

@@ -173,9 +173,10 @@ def test_paths_exclude_and_limit(graph_store) -> None:
 
 @pytest.mark.parametrize(("center", "hops"), [("grp1", 1), ("grp1", 2), ("rec2", 3), ("s3", 1)])
 def test_around_is_the_ego_graph(graph_store, center, hops) -> None:
-    hood = find_around(graph_store, center, hops)
+    hood = find_around(graph_store, center, hops, through_context=True, cap=None)
     assert hood is not None
     nodes = set(nx.ego_graph(_undirected(), center, radius=hops).nodes)
+    assert hood.cut == []
     assert {e.id for e in hood.entities} == nodes
     expected_links = {
         (link["source"], link["type"], link["target"])
@@ -188,6 +189,16 @@ def test_around_is_the_ego_graph(graph_store, center, hops) -> None:
     edge = next(iter(graph.edges(data=True)), None)
     if edge is not None:
         assert all("publisher" in s for s in edge[2]["sources"])
+
+
+@pytest.mark.parametrize(("center", "hops"), [("grp1", 1), ("grp1", 2), ("rec2", 3)])
+def test_around_does_not_cross_context_by_default(graph_store, center, hops) -> None:
+    """The default neighbourhood is the ego graph of the links that are not context relations."""
+    hood = find_around(graph_store, center, hops, cap=None)
+    assert hood is not None
+    connecting = _undirected([lk for lk in LINKS if lk["type"] not in domain.CONTEXT_TYPES])
+    assert {e.id for e in hood.entities} == set(nx.ego_graph(connecting, center, radius=hops))
+    assert hood.as_dict()["skipped"] == list(domain.CONTEXT_TYPES)
 
 
 def test_around_unknown_entity(graph_store) -> None:

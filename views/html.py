@@ -1,25 +1,30 @@
-"""One self-contained HTML page that shows a statecrime graph with vis-network.
+"""One self-contained HTML page that shows a statecrime graph, drawn on canvas or with WebGL.
 
 Analysts open the view on machines that may have no network (a case file, an
-air-gapped desk), so the page loads nothing from outside: vis-network's script
-and stylesheet come from the copy that pyvis ships in its package and are
-inlined, and pyvis's own template is not used because it links Bootstrap (and
-tom-select) from a CDN even with ``cdn_resources="in_line"``. pyvis assembles
-the node and edge records; :mod:`views/assets` holds our template, script and
-stylesheet.
+air-gapped desk), so the page loads nothing from outside. Two renderers share
+one page script (``assets/view.js``: chain list, filters, date slider, search,
+details, saved layouts, exports) and one test surface, ``window.statecrime``:
+
+- ``canvas``: vis-network, read from the copy pyvis ships in its package, with
+  its physics laying the graph out in the browser (small graphs);
+- ``webgl``: sigma.js and graphology, read from ipysigma's package (see
+  :mod:`statecrime.views.webgl`), with the layout computed here ahead of time
+  (:mod:`statecrime.views.layout`), for graphs of tens of thousands of nodes.
 
 Every colour, shape and legend entry is derived from
 :mod:`statecrime.graph.domain`. Data from the graph never reaches the page as
 markup: it travels as JSON (with ``<``, ``>`` and ``&`` escaped, so a name such
 as ``</script>`` cannot close the script element) and the page script builds
-tooltips with ``textContent``, so a hostile name shows as text and runs nothing.
+every panel with ``textContent``, so a hostile name shows as text and runs nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -27,19 +32,22 @@ from typing import Any, Literal
 import jinja2
 import networkx as nx
 from markupsafe import Markup
-from pyvis.network import Network
 
 from statecrime.graph import domain
-from statecrime.graph.grading import CREDIBILITY, RELIABILITY, Grading, GradingError
+from statecrime.graph.dates import DateError, PartialDate
+from statecrime.graph.grading import CREDIBILITY, RELIABILITY, Grading, GradingError, worst
+from statecrime.views import layout, webgl
 from statecrime.views.files import write_text
 
 SizeBy = Literal["degree", "betweenness"]
+Renderer = Literal["auto", "canvas", "webgl"]
+RENDERERS: tuple[str, ...] = ("auto", "canvas", "webgl")
 
 VIS_VERSION = "vis-9.1.2"
 """The vis-network build inside pyvis's package that the page inlines."""
 
 HIGHLIGHT_COLOR = "#ff9100"
-"""Chain edges and node borders; an amber that no entity kind uses."""
+"""The halo round a focused chain's nodes; an amber that no entity kind uses."""
 
 UNKNOWN_STYLE = domain.Style(color="#9e9e9e", shape="dot", group="Other")
 """How to draw a node whose kind is not in the domain (a newer store, a hand-made graph)."""
@@ -72,7 +80,20 @@ LABEL_INSIDE_SHAPES = frozenset({"box", "ellipse", "circle", "database"})
 """vis-network shapes that draw the label inside the fill: their text must be light."""
 
 LARGE_GRAPH = 150
-"""Above this many nodes the page trades layout finesse for speed (see :func:`vis_options`)."""
+"""Above this many nodes the canvas layout trades finesse for speed (see :func:`vis_options`)."""
+
+WEBGL_NODES = 2_500
+WEBGL_LINKS = 7_500
+"""With ``renderer="auto"``, WebGL from this many nodes or links on: vis-network's
+canvas and physics slow down past a few thousand (see benchmarks/README.md)."""
+
+PAGE_NODES = 200_000
+PAGE_LINKS = 600_000
+"""What one page can hold: past this the JSON alone is hundreds of megabytes."""
+
+
+class ViewTooLarge(ValueError):
+    """The graph is more than one page can hold; the message says how to cut it down."""
 
 
 def role_colors() -> dict[str, str]:
@@ -113,7 +134,7 @@ def is_doubtful(code: object) -> bool:
 
 
 def node_sizes(graph: nx.MultiDiGraph, size_by: SizeBy) -> dict[Any, float]:
-    """Node weights for vis ``value``: the number of links, or betweenness as a broker.
+    """Node weights: the number of links, or betweenness as a broker.
 
     Betweenness is computed on the undirected simple graph: an intermediary
     between a state and its proxy brokers the chain whichever way the arrows
@@ -138,8 +159,34 @@ def _clean_list(value: object) -> list[str]:
     return [str(item) for item in value]  # type: ignore[union-attr]
 
 
-def _entity_info(attrs: dict[str, Any]) -> dict[str, Any]:
-    """What a node's tooltip shows, as plain data (the page turns it into text nodes)."""
+class _Sources:
+    """Each distinct source record once, in a table the page's cards index into.
+
+    A source cited by ten thousand links would otherwise be written ten thousand times.
+    """
+
+    KEYS = ("id", "publisher", "title", "date", "url", "sourceType", "tlp")
+
+    def __init__(self) -> None:
+        self.table: list[dict[str, str | None]] = []
+        self._index: dict[tuple[str | None, ...], int] = {}
+
+    def refs(self, sources: object) -> list[int]:
+        refs = []
+        for source in sources or []:  # type: ignore[attr-defined]
+            if not isinstance(source, dict):
+                continue
+            record = {k: None if source.get(k) is None else str(source.get(k)) for k in self.KEYS}
+            key = tuple(record.values())
+            if key not in self._index:
+                self._index[key] = len(self.table)
+                self.table.append(record)
+            refs.append(self._index[key])
+        return refs
+
+
+def _entity_info(attrs: dict[str, Any], sources: _Sources) -> dict[str, Any]:
+    """What a node's card shows, as plain data (the page turns it into text nodes)."""
     kind = attrs.get("kind")
     identifiers = attrs.get("identifiers") or {}
     return {
@@ -151,17 +198,12 @@ def _entity_info(attrs: dict[str, Any]) -> dict[str, Any]:
         "topics": _clean_list(attrs.get("topics")),
         "roles": _clean_list(attrs.get("roles")),
         "crimeTypes": _clean_list(attrs.get("crimeTypes")),
-        "date": attrs.get("date"),
+        "date": None if attrs.get("date") is None else str(attrs.get("date")),
         "description": attrs.get("description"),
         "identifiers": {str(k): str(v) for k, v in dict(identifiers).items()},
         "isClass": bool(attrs.get("isClass")),
-        "sources": [_source_info(s) for s in attrs.get("sources") or [] if isinstance(s, dict)],
+        "sources": sources.refs(attrs.get("sources")),
     }
-
-
-def _source_info(source: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id", "publisher", "title", "date", "url", "sourceType", "tlp")
-    return {key: (None if source.get(key) is None else str(source.get(key))) for key in keys}
 
 
 def _person_role(attrs: dict[str, Any], colors: dict[str, str]) -> str | None:
@@ -170,23 +212,204 @@ def _person_role(attrs: dict[str, Any], colors: dict[str, str]) -> str | None:
     return next((role for role in colors if role in roles), None)
 
 
-def _chain_parts(
-    graph: nx.MultiDiGraph, highlight: list[list[str]] | None
-) -> tuple[set[Any], set[frozenset[Any]]]:
-    """The nodes of the highlighted chains and their consecutive pairs (either direction).
+def _day_span(since: object, until: object) -> tuple[str | None, str | None]:
+    """The days a link may have been in force: since's first day, until's last (generous)."""
+    first = last = None
+    try:
+        if since not in (None, ""):
+            first = PartialDate.parse(since).first
+    except DateError:
+        first = None
+    try:
+        if until not in (None, ""):
+            last = PartialDate.parse(until).last
+    except DateError:
+        last = None
+    return first, last
 
-    A chain may cross a relation against its arrow (a state reaches its agency
-    through the agency's PART_OF), so a pair matches edges both ways.
+
+def in_force(attrs: Mapping[str, Any], day: str) -> bool:
+    """Whether a link is in force on ``day`` (YYYY-MM-DD), read as the chain filters read it.
+
+    Undated links are always in force; a partial date counts for the whole span
+    it covers (``sinceFirst``/``untilLast``), so a vague date never hides a link.
     """
-    nodes: set[Any] = set()
-    pairs: set[frozenset[Any]] = set()
+    first, last = _day_span(attrs.get("since"), attrs.get("until"))
+    return (first is None or first <= day) and (last is None or last >= day)
+
+
+def _chain_specs(graph: nx.MultiDiGraph, highlight: Sequence[Any] | None) -> list[dict[str, Any]]:
+    """Each chain as the page lists it: its node ids, its exact links, grading, hops, names.
+
+    A chain is either a :class:`~statecrime.queries.evidence.Route` (a found
+    chain, whose hops name each link exactly) or a list of node ids, in which
+    case every link between consecutive ids (either direction: a chain may
+    cross PART_OF against its arrow) belongs to it.
+    """
+    specs = []
     for chain in highlight or []:
-        missing = [node for node in chain if node not in graph]
+        hops = getattr(chain, "hops", None)
+        ids = list(chain.ids) if hops is not None else [str(n) for n in chain]
+        missing = [node for node in ids if node not in graph]
         if missing:
             raise ValueError(f"highlighted chain names entities not in the graph: {missing}")
-        nodes.update(chain)
-        pairs.update(frozenset(pair) for pair in itertools.pairwise(chain))
-    return nodes, pairs
+        if hops is not None:
+            links = [(h.source, h.target, h.type) for h in hops]
+            grading = str(chain.grading)
+        else:
+            links = []
+            for a, b in itertools.pairwise(ids):
+                links += [(a, b, k) for k in graph.get_edge_data(a, b, default={})]
+                links += [(b, a, k) for k in graph.get_edge_data(b, a, default={})]
+            gradings = [parse_grading(graph.edges[u, v, k].get("grading")) for u, v, k in links]
+            known = [g for g in gradings if g is not None]
+            grading = str(worst(known)) if known else ""
+        missing_links = [link for link in links if not graph.has_edge(*link)]
+        if missing_links:
+            raise ValueError(f"highlighted chain crosses links not in the graph: {missing_links}")
+        specs.append(
+            {
+                "ids": ids,
+                "links": links,
+                "names": [str(graph.nodes[n].get("name") or n) for n in ids],
+                "kinds": [str(graph.nodes[n].get("kind") or "") for n in ids],
+                "grading": grading,
+                "hops": len(ids) - 1,
+            }
+        )
+    return specs
+
+
+def graph_id(graph: nx.MultiDiGraph) -> str:
+    """A short id for the graph's set of entities: the key of its saved layout in the browser.
+
+    Local files all share one origin, so layouts are stored under the graph, not the file.
+    """
+    digest = hashlib.sha256("\n".join(sorted(map(str, graph.nodes))).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def choose_renderer(renderer: Renderer, nodes: int, links: int) -> str:
+    """canvas or webgl: what ``renderer`` asks for, or by size when it says ``auto``."""
+    if renderer not in RENDERERS:
+        raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, not {renderer!r}")
+    if nodes > PAGE_NODES or links > PAGE_LINKS:
+        raise ViewTooLarge(
+            f"{nodes:,} entities and {links:,} links are more than one page can hold "
+            f"(at most {PAGE_NODES:,} and {PAGE_LINKS:,}): draw a part of the graph with "
+            "--around ID, --chains or --cypher QUERY"
+        )
+    if renderer != "auto":
+        return renderer
+    return "webgl" if nodes >= WEBGL_NODES or links >= WEBGL_LINKS else "canvas"
+
+
+def page_data(
+    graph: nx.MultiDiGraph,
+    *,
+    title: str = "statecrime",
+    highlight: Sequence[Any] | None = None,
+    size_by: SizeBy = "degree",
+    renderer: Renderer = "auto",
+    positions: Mapping[str, Sequence[float]] | None = None,
+    cut: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """Everything the page script needs, as plain data, the same for both renderers.
+
+    ``cut`` maps a hub to the neighbours held back behind its "+N more"
+    (they are in the page, hidden until the analyst expands the hub).
+    ``positions`` (node id to ``[x, y]``) places nodes; with the WebGL renderer
+    the nodes it does not place are laid out here, ahead of time.
+    """
+    chosen = choose_renderer(renderer, graph.number_of_nodes(), graph.number_of_edges())
+    colors = role_colors()
+    sizes = node_sizes(graph, size_by)
+    sources = _Sources()
+    chains = _chain_specs(graph, highlight)
+    placed = {str(k): [float(v[0]), float(v[1])] for k, v in (positions or {}).items()}
+    if chosen == "webgl":
+        missing = [n for n in graph.nodes if str(n) not in placed]
+        if missing:
+            placed |= layout.ahead_of_time(graph, fixed=placed)
+    held_back = {str(n): str(hub) for hub, ids in (cut or {}).items() for n in ids}
+    nodes = []
+    index: dict[Any, int] = {}
+    for node, attrs in graph.nodes(data=True):
+        index[node] = len(nodes)
+        style = kind_style(attrs.get("kind"))
+        role = _person_role(attrs, colors) if attrs.get("kind") == "Person" else None
+        record: dict[str, Any] = {
+            "id": str(node),
+            "label": str(attrs.get("name") or node),
+            "kind": str(attrs.get("kind") or ""),
+            "shape": style.shape,
+            "color": style.color,
+            "border": colors[role] if role else style.color,
+            "role": role,
+            "value": sizes.get(node, 0.0),
+            "info": _entity_info(attrs, sources),
+        }
+        if str(node) in placed:
+            record["x"], record["y"] = placed[str(node)]
+        if str(node) in held_back:
+            record["heldBy"] = held_back[str(node)]
+        nodes.append(record)
+    edges = []
+    edge_ids: dict[tuple[Any, Any, Any], str] = {}
+    pair_counts: Counter[frozenset[Any]] = Counter()
+    for number, (u, v, key, attrs) in enumerate(graph.edges(keys=True, data=True)):
+        rel_type = str(attrs.get("type") or key)
+        grading = parse_grading(attrs.get("grading"))
+        pair = frozenset((u, v))
+        first, last = _day_span(attrs.get("since"), attrs.get("until"))
+        edge_id = f"e{number}"
+        edge_ids[(u, v, key)] = edge_id
+        edges.append(
+            {
+                "id": edge_id,
+                "from": str(u),
+                "to": str(v),
+                "relType": rel_type,
+                "grading": str(grading) if grading else None,
+                "confirmed": bool(grading and grading.confirmed),
+                "color": relation_color(rel_type),
+                "first": first,
+                "last": last,
+                "nth": pair_counts[pair],
+                "info": {
+                    "from": str(graph.nodes[u].get("name") or u),
+                    "to": str(graph.nodes[v].get("name") or v),
+                    "type": rel_type,
+                    "description": getattr(domain.RELATIONS.get(rel_type), "description", None),
+                    "grading": str(grading) if grading else attrs.get("grading"),
+                    "gradingText": grading.describe() if grading else "not graded",
+                    "since": None if attrs.get("since") is None else str(attrs.get("since")),
+                    "until": None if attrs.get("until") is None else str(attrs.get("until")),
+                    "note": attrs.get("note"),
+                    "tlp": attrs.get("tlp"),
+                    "sources": sources.refs(attrs.get("sources")),
+                },
+            }
+        )
+        pair_counts[pair] += 1
+    for chain in chains:
+        chain["edges"] = [edge_ids[link] for link in chain.pop("links")]
+    days = sorted({d for e in edges for d in (e["first"], e["last"]) if d})
+    return {
+        "title": title,
+        "graphId": graph_id(graph),
+        "renderer": chosen,
+        "nodes": nodes,
+        "edges": edges,
+        "sources": sources.table,
+        "chains": chains,
+        "more": {str(hub): len(ids) for hub, ids in (cut or {}).items() if ids},
+        "dates": {"min": days[0], "max": days[-1]} if days else None,
+        "positioned": bool(placed) and all("x" in n for n in nodes),
+        "layoutFrom": "file" if positions else ("python" if placed else None),
+        "options": vis_options(graph.number_of_nodes(), graph.number_of_edges()),
+        "legend": legend(graph),
+    }
 
 
 def vis_options(node_count: int, edge_count: int) -> dict[str, Any]:
@@ -268,88 +491,6 @@ def vis_options(node_count: int, edge_count: int) -> dict[str, Any]:
     }
 
 
-def build_network(
-    graph: nx.MultiDiGraph,
-    *,
-    title: str = "statecrime",
-    highlight: list[list[str]] | None = None,
-    size_by: SizeBy = "degree",
-) -> Network:
-    """A pyvis Network holding the styled nodes and edges, with ``info`` for tooltips."""
-    colors = role_colors()
-    sizes = node_sizes(graph, size_by)
-    chain_nodes, chain_pairs = _chain_parts(graph, highlight)
-    dim = bool(chain_nodes)
-    net = Network(directed=True, cdn_resources="in_line", heading=title)
-    for node, attrs in graph.nodes(data=True):
-        style = kind_style(attrs.get("kind"))
-        role = _person_role(attrs, colors) if attrs.get("kind") == "Person" else None
-        border = colors[role] if role else style.color
-        in_chain = node in chain_nodes
-        font_color = "#ffffff" if style.shape in LABEL_INSIDE_SHAPES else "#263238"
-        net.add_node(
-            str(node),
-            label=str(attrs.get("name") or node),
-            shape=style.shape,
-            color={
-                "background": style.color,
-                "border": HIGHLIGHT_COLOR if in_chain else border,
-                "highlight": {"background": style.color, "border": "#000000"},
-                "hover": {"background": style.color, "border": "#000000"},
-            },
-            borderWidth=6 if in_chain else (4 if role else 1.5),
-            value=sizes.get(node, 0.0),
-            opacity=0.25 if dim and not in_chain else 1.0,
-            font={"color": font_color, "bold": {"color": font_color}},
-            kind=str(attrs.get("kind") or ""),
-            role=role,
-            chain=in_chain,
-            info=_entity_info(attrs),
-        )
-    pair_counts: Counter[frozenset[Any]] = Counter()
-    for index, (u, v, key, attrs) in enumerate(graph.edges(keys=True, data=True)):
-        rel_type = str(attrs.get("type") or key)
-        grading = parse_grading(attrs.get("grading"))
-        pair = frozenset((u, v))
-        nth = pair_counts[pair]
-        pair_counts[pair] += 1
-        in_chain = pair in chain_pairs
-        color = HIGHLIGHT_COLOR if in_chain else relation_color(rel_type)
-        edge: dict[str, Any] = {
-            "id": f"e{index}",
-            "label": rel_type,
-            "relType": rel_type,
-            "grading": str(grading) if grading else None,
-            "dashes": is_doubtful(attrs.get("grading")),
-            "width": 5 if in_chain else (2.0 if grading and grading.confirmed else 1.2),
-            "color": {
-                "color": color,
-                "highlight": "#000000",
-                "hover": "#000000",
-                "opacity": 0.15 if dim and not in_chain else 1.0,
-            },
-            "chain": in_chain,
-            "info": {
-                "from": str(graph.nodes[u].get("name") or u),
-                "to": str(graph.nodes[v].get("name") or v),
-                "type": rel_type,
-                "description": getattr(domain.RELATIONS.get(rel_type), "description", None),
-                "grading": str(grading) if grading else attrs.get("grading"),
-                "gradingText": grading.describe() if grading else "not graded",
-                "since": attrs.get("since"),
-                "until": attrs.get("until"),
-                "note": attrs.get("note"),
-                "tlp": attrs.get("tlp"),
-                "sources": [_source_info(s) for s in attrs.get("sources") or []],
-            },
-        }
-        if nth:
-            edge["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.18 * nth}
-        net.add_edge(str(u), str(v), **edge)
-    net.options = vis_options(graph.number_of_nodes(), graph.number_of_edges())
-    return net
-
-
 def legend(graph: nx.MultiDiGraph) -> dict[str, Any]:
     """The legend and filter vocabulary, in the domain's order, limited to what the graph holds."""
     kind_counts = Counter(attrs.get("kind") for _, attrs in graph.nodes(data=True))
@@ -387,6 +528,7 @@ def legend(graph: nx.MultiDiGraph) -> dict[str, Any]:
             "color": relation_color(t),
             "count": type_counts[t],
             "description": getattr(domain.RELATIONS.get(t), "description", ""),
+            "context": bool(getattr(domain.RELATIONS.get(t), "context", False)),
         }
         for t in ordered_types
     ]
@@ -433,37 +575,44 @@ def _vis_asset(name: str) -> str:
 def _trusted(text: str) -> Markup:
     """Mark text for the template as not to be escaped.
 
-    Only for vis-network's files from pyvis's package, our own assets and the
-    output of :func:`script_json`, which escapes every ``<``, ``>`` and ``&``
-    in the data: nothing from the graph reaches the page unescaped.
+    Only for the renderers' files from pyvis's and ipysigma's packages, our own
+    assets and the output of :func:`script_json`, which escapes every ``<``,
+    ``>`` and ``&`` in the data: nothing from the graph reaches the page unescaped.
     """
     return Markup(text)  # noqa: S704 - trusted assets and escaped JSON only, see docstring
 
 
-def render_page(net: Network, graph: nx.MultiDiGraph, title: str, chains: int) -> str:
-    """The whole HTML document: our template with vis-network, our script and the data inlined."""
-    nodes, edges, _heading, _height, _width, options = net.get_network_data()
-    data = {
-        "title": title,
-        "nodes": nodes,
-        "edges": edges,
-        "options": json.loads(options),
-        "legend": legend(graph),
-        "chains": chains,
-    }
+def render_page(data: dict[str, Any]) -> str:
+    """The whole HTML document: our template with the renderer, our script and the data inlined."""
+    if data["renderer"] == "webgl":
+        renderer_css = ""
+        renderer_js = webgl.chunks() + "\n;\n" + _asset("webgl-loader.js")
+        adapter_js = _asset("render-webgl.js")
+    else:
+        renderer_css = _vis_asset("vis-network.css")
+        renderer_js = _vis_asset("vis-network.min.js")
+        adapter_js = _asset("render-canvas.js")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(_asset("template.html"))
+    chains = len(data["chains"])
     return template.render(
-        title=title,
-        node_count=graph.number_of_nodes(),
-        edge_count=graph.number_of_edges(),
+        title=data["title"],
+        renderer=data["renderer"],
+        node_count=len(data["nodes"]),
+        edge_count=len(data["edges"]),
         chains=chains,
-        vis_css=_trusted(_vis_asset("vis-network.css")),
-        vis_js=_trusted(_vis_asset("vis-network.min.js")),
+        renderer_css=_trusted(renderer_css),
+        renderer_js=_trusted(renderer_js),
+        adapter_js=_trusted(adapter_js),
         view_css=_trusted(_asset("view.css")),
         view_js=_trusted(_asset("view.js")),
         data_json=_trusted(script_json(data)),
     )
+
+
+def html_page(graph: nx.MultiDiGraph, **options: Any) -> str:
+    """The view of ``graph`` as an HTML string (see :func:`page_data` for the options)."""
+    return render_page(page_data(graph, **options))
 
 
 def render_html(
@@ -471,16 +620,60 @@ def render_html(
     output: Path,
     *,
     title: str = "statecrime",
-    highlight: list[list[str]] | None = None,
+    highlight: Sequence[Any] | None = None,
     size_by: SizeBy = "degree",
+    renderer: Renderer = "auto",
+    positions: Mapping[str, Sequence[float]] | None = None,
+    cut: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
     """Write the graph as one self-contained HTML file and return its path.
 
-    ``highlight`` lists proxy chains as node ids in order; their nodes and the
-    edges between consecutive ids are emphasised and the rest dimmed.
-    ``size_by`` sizes nodes by their number of links or by betweenness.
+    ``highlight`` lists proxy chains (found :class:`~statecrime.queries.chains.Chain`
+    records, or node ids in order); the page lists them and focuses one at a
+    time. ``size_by`` sizes nodes by their number of links or by betweenness;
+    ``renderer`` picks canvas or WebGL (``auto``: by size); ``positions`` places
+    nodes (a layout saved from the page); ``cut`` holds hubs' extra neighbours
+    behind a "+N more".
     """
     output = Path(output)
-    net = build_network(graph, title=title, highlight=highlight, size_by=size_by)
-    html = render_page(net, graph, title, len(highlight or []))
-    return write_text(output, html, graph)
+    html = html_page(
+        graph,
+        title=title,
+        highlight=highlight,
+        size_by=size_by,
+        renderer=renderer,
+        positions=positions,
+        cut=cut,
+    )
+    return write_page(output, html, graph)
+
+
+def write_page(output: Path, html: str, graph: nx.MultiDiGraph) -> Path:
+    """Write a page (every view is written here: render_html and View.save), whole, and
+    private (0600) when the graph holds anything above TLP:GREEN (:mod:`views.files`)."""
+    return write_text(Path(output), html, graph)
+
+
+def read_positions(path: Path) -> dict[str, list[float]]:
+    """A layout saved from the page (``{"positions": {id: [x, y]}}``), checked.
+
+    Raises ValueError naming the file and the entry that is wrong.
+    """
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a layout file: {exc}") from None
+    table = raw.get("positions") if isinstance(raw, dict) else None
+    if not isinstance(table, dict):
+        raise ValueError(f"{path}: no 'positions' object (save one with the page's Layout button)")
+    result: dict[str, list[float]] = {}
+    for key, value in table.items():
+        ok = (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        )
+        if not ok:
+            raise ValueError(f"{path}: position of {key!r} must be [x, y] numbers, not {value!r}")
+        result[str(key)] = [float(value[0]), float(value[1])]
+    return result

@@ -5,7 +5,10 @@ browser does with the page (the network exists, filters change what is drawn,
 hostile names run nothing), not what the HTML text looks like. So tests drive
 Debian's ``chromium`` through Playwright; Playwright never downloads a browser.
 
-Every page opens in a context that is offline and whose requests other than
+Chromium runs headless (Playwright passes ``--headless`` and a fresh, empty
+``--user-data-dir`` of its own for each launch: it refuses one in ``args``)
+with software WebGL (SwiftShader) so that the WebGL renderer draws too. Every
+page opens in a context that is offline and whose requests other than
 ``file:`` and ``data:`` are aborted and recorded in ``ViewPage.blocked``, so a
 test can assert that the page tried to load nothing from outside. Dialogs
 (``alert``) are recorded and dismissed, page errors are recorded.
@@ -44,6 +47,8 @@ LAUNCH_ARGS: list[str] = [
     "--disable-default-apps",
     "--no-first-run",
     "--disable-quic",
+    "--use-gl=swiftshader",
+    "--enable-unsafe-swiftshader",
 ]
 STABILISE_TIMEOUT_MS = 60_000
 
@@ -80,11 +85,15 @@ class ViewPage:
         return self.page.evaluate(expression, arg)
 
     def wait_stabilised(self, timeout_ms: int = STABILISE_TIMEOUT_MS) -> None:
-        """Wait until the layout has settled and physics is off."""
+        """Wait until the page has drawn and the layout has settled (physics off)."""
         self.page.wait_for_function(
-            "() => window.statecrime && window.statecrime.stabilised === true",
+            "() => window.statecrime && window.statecrime.settled === true",
             timeout=timeout_ms,
         )
+
+    def sc(self, expression: str, arg: Any = None) -> Any:
+        """Evaluate ``expression`` with ``sc`` bound to ``window.statecrime`` (the test surface)."""
+        return self.page.evaluate(f"(arg) => {{ const sc = window.statecrime; return {expression}; }}", arg)
 
     def screenshot(self, path: Path) -> Path:
         self.page.screenshot(path=str(path))
@@ -119,22 +128,34 @@ def open_view(browser: Any) -> Iterator[Callable[..., ViewPage]]:
     """
     contexts: list[Any] = []
 
-    def opener(path: Path, *, width: int = 1400, height: int = 900, wait: bool = True) -> ViewPage:
-        context = browser.new_context(viewport={"width": width, "height": height})
-        contexts.append(context)
+    def opener(
+        path: Path,
+        *,
+        width: int = 1400,
+        height: int = 900,
+        wait: bool = True,
+        fragment: str = "",
+        context: Any = None,
+    ) -> ViewPage:
+        """Open ``path`` (``fragment`` appended to its URL), in ``context`` to share storage."""
+        if context is None:
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, accept_downloads=True
+            )
+            contexts.append(context)
         context.set_offline(True)
         page = context.new_page()
         view = ViewPage(page)
 
         def route(route_: Any) -> None:
             url = route_.request.url
-            if url.startswith(("file:", "data:", "about:")):
+            if url.startswith(("file:", "data:", "about:", "blob:")):
                 route_.continue_()
             else:
                 view.blocked.append(url)
                 route_.abort()
 
-        context.route("**/*", route)
+        page.route("**/*", route)
 
         def on_dialog(dialog: Any) -> None:
             view.dialogs.append(dialog.message)
@@ -142,7 +163,7 @@ def open_view(browser: Any) -> Iterator[Callable[..., ViewPage]]:
 
         page.on("dialog", on_dialog)
         page.on("pageerror", lambda error: view.errors.append(str(error)))
-        page.goto(Path(path).resolve().as_uri())
+        page.goto(Path(path).resolve().as_uri() + fragment)
         if wait:
             view.wait_stabilised()
         return view
