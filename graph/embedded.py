@@ -132,8 +132,6 @@ def _owner_alive(owner: str) -> bool:
         pid = int(parts[0])
     except (IndexError, ValueError):
         return False
-    if pid == os.getpid():
-        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -142,6 +140,21 @@ def _owner_alive(owner: str) -> bool:
         return True  # someone else's process: not ours to judge
     started = _process_start_time(pid)
     return started is None or len(parts) < 2 or started == parts[1]
+
+
+def _owner_of(folder: Path) -> str | None:
+    """``<pid> <start time>`` of the process a private folder belongs to, if it says.
+
+    The owner file says it, and so does the folder's name
+    (``statecrime-arcadedb-<pid>-<start>-*``): a folder that the Java runtime
+    recreated while its process was being ended has the name but not the file.
+    """
+    with contextlib.suppress(OSError):
+        return (folder / OWNER_FILE).read_text(encoding="ascii", errors="replace")
+    parts = folder.name.removeprefix(PRIVATE_PREFIX).split("-")
+    if len(parts) >= 3 and parts[0].isdigit() and parts[1].isdigit():
+        return f"{parts[0]} {parts[1]}"
+    return None
 
 
 def remove_stale_private_dirs(tmp: Path | None = None) -> list[Path]:
@@ -161,9 +174,9 @@ def remove_stale_private_dirs(tmp: Path | None = None) -> list[Path]:
                 continue
             if folder == _process_dir:
                 continue
-            owner_file = folder / OWNER_FILE
-            if owner_file.exists():
-                if _owner_alive(owner_file.read_text(encoding="ascii", errors="replace")):
+            owner = _owner_of(folder)
+            if owner is not None:
+                if _owner_alive(owner):
                     continue
             else:
                 newest = max(
@@ -187,12 +200,11 @@ def process_private_dir() -> Path:
     global _process_dir
     if _process_dir is None or not _process_dir.is_dir():
         remove_stale_private_dirs()
-        folder = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX))
-        os.chmod(folder, 0o700)
         pid = os.getpid()
-        (folder / OWNER_FILE).write_text(
-            f"{pid} {_process_start_time(pid) or ''}\n", encoding="ascii"
-        )
+        started = _process_start_time(pid) or "0"
+        folder = Path(tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}{pid}-{started}-"))
+        os.chmod(folder, 0o700)
+        (folder / OWNER_FILE).write_text(f"{pid} {started}\n", encoding="ascii")
         _process_dir = folder
         atexit.register(remove_private_dirs)
         interrupts.at_forced_exit(remove_private_dirs)
@@ -207,18 +219,30 @@ def remove_private_dirs() -> None:
     """
     global _process_dir
     folder, _process_dir = _process_dir, None
-    if folder is not None:
+    if folder is None:
+        return
+    # a server still stopping (the interrupt watchdog's case) may write into it meanwhile
+    for _ in range(3):
         shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.05)
 
 
 def _tighten_store(folder: Path) -> None:
-    """Make the store folder 0700 and everything in it 0700 (folders) or 0600 (files).
+    """Make the store folder 0700 and what the store keeps in it 0700 (folders) or 0600 (files).
 
     Stores made by earlier versions were 0755/0644: readable by every local user.
+    Only the store's own entries are touched (the database folder and the
+    server's instance id), never other files of a folder given as ``--store``.
     """
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     uid = os.getuid()
-    for path in [folder, *folder.rglob("*")]:
+    database = folder / DATABASE_NAME
+    own = [folder, folder / ".instance.id", database]
+    if database.is_dir() and not database.is_symlink():
+        own += list(database.rglob("*"))
+    for path in own:
         with contextlib.suppress(OSError):
             info = path.lstat()
             if info.st_uid != uid or stat.S_ISLNK(info.st_mode):

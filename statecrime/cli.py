@@ -419,8 +419,10 @@ def _set_debug(on: bool) -> None:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     else:
         # the driver logs a lost connection itself; the command says it in one line
-        logging.getLogger("neo4j").addHandler(logging.NullHandler())
-        logging.getLogger("neo4j").propagate = False
+        driver_log = logging.getLogger("neo4j")
+        if not any(isinstance(h, logging.NullHandler) for h in driver_log.handlers):
+            driver_log.addHandler(logging.NullHandler())
+        driver_log.propagate = False
 
 
 def _guess_json(argv: list[str]) -> bool:

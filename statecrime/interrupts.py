@@ -52,8 +52,12 @@ SIGNALS: dict[int, str] = {
 }
 """The signals that interrupt a command, by number."""
 
-GRACE_SECONDS = 4.0
-"""After a signal, the process ends by this time even if cleaning up hangs (the promise is 5 s)."""
+GRACE_SECONDS = 3.0
+"""After a signal, the process ends by this time even if cleaning up hangs.
+
+The promise is 5 s; ending a process with a large Java heap takes up to a
+second more on a busy machine.
+"""
 
 COMMIT_WAIT_SECONDS = 120.0
 """How long the watchdog lets a commit in flight finish before ending the process anyway."""
