@@ -48,7 +48,8 @@ class PartialDate:
             raise DateError(f"{value!r} is not a date: write 2019, 2019-12 or 2019-12-05")
         year, month, day = (int(g) if g else None for g in match.groups())
         try:
-            dt.date(year, month or 1, day or 1)  # type: ignore[arg-type]
+            # 0 is a number given, not a part left out: "2024-00" is no month
+            dt.date(year, 1 if month is None else month, 1 if day is None else day)  # type: ignore[arg-type]
         except ValueError as exc:
             raise DateError(f"{value!r} is not a valid date: {exc}") from None
         return cls(text)

@@ -158,5 +158,9 @@ class LoadError(Exception):
     """The load was refused; nothing was written. ``problems`` lists every reason."""
 
     def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
         self.problems = problems
-        super().__init__(summary(problems))
+
+    def __str__(self) -> str:
+        # worked out when shown: readers raise one per bad line and gather them
+        return summary(self.problems)

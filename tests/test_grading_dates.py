@@ -60,7 +60,20 @@ def test_partial_dates_cover_their_span(text: str, first: str, last: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "bad", ["2019-13", "2019-02-30", "19", "2019/12/05", "yesterday", "2019-1"]
+    "bad",
+    [
+        "2019-13",
+        "2019-02-30",
+        "19",
+        "2019/12/05",
+        "yesterday",
+        "2019-1",
+        "2024-13-45",
+        "2024-00",  # once taken for January, then a crash in calendar.monthrange
+        "2024-01-00",
+        "0000",
+        "\u0662\u0660\u0661\u0669",  # 2019 in Arabic-Indic digits
+    ],
 )
 def test_malformed_dates_are_refused(bad: str) -> None:
     with pytest.raises(DateError):

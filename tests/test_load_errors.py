@@ -308,6 +308,11 @@ HOSTILE = {
         ["header, field 'name'", "the column is given twice"],
     ),
     "bad-quote.csv": ('id,kind,name\nx9,State,"X"Y\n', ["bad-quote.csv: row 2", "not valid CSV"]),
+    # the safe loader: no tag builds a Python object
+    "python-tag.yaml": (
+        "entities: !!python/object/apply:os.system ['echo owned']\n",
+        ["python-tag.yaml: line 1", "not valid YAML", "constructor"],
+    ),
     "latin1-late.jsonl": (None, ["latin1-late.jsonl: line 2", "not UTF-8"]),
     "empty.jsonl": ("\n\n", ["empty.jsonl: file", "the file is empty"]),
 }

@@ -28,6 +28,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from statecrime.graph.dates import DateError, PartialDate
 from statecrime.graph.store import Store
 from statecrime.loaders.load import check_records, load_paths, read_paths
 from statecrime.loaders.problems import LoadError
@@ -242,3 +243,17 @@ def test_a_broken_file_never_half_loads(name: str, store: Store, data: st.DataOb
     reader = READERS[name]
     strategy = st.one_of(broken_text(reader.example), broken_records(reader.example))
     _outcome_on_store(store, reader, data.draw(strategy))
+
+
+@BOUNDED
+@given(text=st.from_regex(r"\A[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?\Z") | st.text(max_size=12))
+def test_a_date_is_a_span_or_a_date_error(text: str) -> None:
+    """Every text is a partial date whose span can be worked out, or a DateError."""
+    import datetime as dt
+
+    try:
+        date = PartialDate.parse(text)
+    except DateError:
+        return
+    first, last = dt.date.fromisoformat(date.first), dt.date.fromisoformat(date.last)
+    assert first <= last
