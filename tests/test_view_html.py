@@ -579,6 +579,9 @@ def test_hub_cap_shows_more_and_expands(tmp_path: Path, open_view: Any, renderer
     view.page.locator("#sc-details button", has_text="Show 10 more").click()
     assert view.sc("[sc.nodeCount, sc.linkCount]") == [61, 60]
     assert "more:hub" not in view.sc("sc.drawn().nodes")
+    view.sc("sc.inspect('node', 'p55')")
+    assert "<b>officer</b> 55" in view.page.inner_text("#sc-details")
+    assert view.js("() => document.querySelectorAll('b').length") == 0
     assert view.errors == [] and view.dialogs == []
 
 
