@@ -120,6 +120,7 @@ def register(app: typer.Typer) -> None:
         from statecrime.values import parse_param
         from statecrime.views.build import ViewError, make_view
         from statecrime.views.html import read_positions
+        from statecrime.views.webgl import RendererUnavailable
 
         modes = [m for m in (around is not None, chains, cypher is not None) if m]
         if len(modes) > 1:
@@ -162,7 +163,7 @@ def register(app: typer.Typer) -> None:
                 )
             except WriteRefused as exc:
                 raise fail(str(exc), code=3) from None
-            except (ViewError, BoundError, QueryFailed, ValueError) as exc:
+            except (ViewError, BoundError, QueryFailed, RendererUnavailable, ValueError) as exc:
                 raise fail(str(exc)) from None
         written = drawn.save(output)
         row = {

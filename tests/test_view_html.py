@@ -214,6 +214,18 @@ def chain_edges(graph: nx.MultiDiGraph, chain: list[str]) -> set[tuple[str, str,
     return found
 
 
+def steady_point(view: ViewPage, node_id: str) -> dict[str, int]:
+    """Where a node is on the page once the camera has stopped moving (animations end)."""
+    point = view.sc("sc.screenPoint(arg)", node_id)
+    for _ in range(50):
+        view.page.wait_for_timeout(150)
+        again = view.sc("sc.screenPoint(arg)", node_id)
+        if again == point:
+            return point
+        point = again
+    return point
+
+
 def edge_id(view: ViewPage, rel_type: str) -> str:
     """The page's id of the (only) link of a type."""
     return view.js(
@@ -482,8 +494,7 @@ def test_search_selects_by_name_or_alias(view_file: Path, open_view: Any) -> Non
 def test_clicking_an_entity_shows_its_evidence(view_file: Path, open_view: Any) -> None:
     view = open_view(view_file)
     view.sc("sc.focus(0)")  # the camera frames the chain: Evil Corp is on screen
-    view.page.wait_for_timeout(500)
-    point = view.sc("sc.screenPoint('evilcorp')")
+    point = steady_point(view, "evilcorp")
     view.page.mouse.click(point["x"], point["y"])
     text = view.page.inner_text("#sc-details")
     for expected in ("Evil Corp", "Cybercrime", "Indrik Spider", "RU", "crime.cyber", "ransomware"):
@@ -504,8 +515,7 @@ def test_clicking_an_entity_shows_its_evidence(view_file: Path, open_view: Any) 
 def test_hovering_an_entity_shows_its_card(view_file: Path, open_view: Any) -> None:
     view = open_view(view_file)
     view.sc("sc.focus(0)")
-    view.page.wait_for_timeout(500)
-    point = view.sc("sc.screenPoint('evilcorp')")
+    point = steady_point(view, "evilcorp")
     view.page.mouse.move(point["x"] + 40, point["y"] + 40)
     view.page.mouse.move(point["x"], point["y"], steps=4)
     tooltip = view.page.locator("div.vis-tooltip, #sc-tooltip").filter(has_text="behind Dridex")
@@ -569,6 +579,9 @@ def test_hub_cap_shows_more_and_expands(tmp_path: Path, open_view: Any, renderer
     view.page.locator("#sc-details button", has_text="Show 10 more").click()
     assert view.sc("[sc.nodeCount, sc.linkCount]") == [61, 60]
     assert "more:hub" not in view.sc("sc.drawn().nodes")
+    view.sc("sc.inspect('node', 'p55')")
+    assert "<b>officer</b> 55" in view.page.inner_text("#sc-details")
+    assert view.js("() => document.querySelectorAll('b').length") == 0
     assert view.errors == [] and view.dialogs == []
 
 
@@ -576,8 +589,7 @@ def test_hub_cap_expands_from_its_stand_in(tmp_path: Path, open_view: Any) -> No
     graph = _hub_graph(55)
     path = render_html(graph, tmp_path / "hub.html", cut={"hub": ["p53", "p54"]}, renderer="canvas")
     view = open_view(path)
-    view.page.wait_for_timeout(300)
-    point = view.sc("sc.screenPoint('more:hub')")
+    point = steady_point(view, "more:hub")
     view.page.mouse.click(point["x"], point["y"])
     assert view.sc("sc.nodeCount") == 56
 

@@ -186,7 +186,12 @@ class _Sources:
 
 
 def _entity_info(attrs: dict[str, Any], sources: _Sources) -> dict[str, Any]:
-    """What a node's card shows, as plain data (the page turns it into text nodes)."""
+    """What a node's card shows, as plain data (the page turns it into text nodes).
+
+    Edges carry no such record: the page builds theirs from the edge's own
+    fields, the relation's description in the legend and the grading's words,
+    so that 150,000 links do not repeat them.
+    """
     kind = attrs.get("kind")
     identifiers = attrs.get("identifiers") or {}
     return {
@@ -347,7 +352,7 @@ def page_data(
             "border": colors[role] if role else style.color,
             "role": role,
             "value": sizes.get(node, 0.0),
-            "info": _entity_info(attrs, sources),
+            "info": {k: v for k, v in _entity_info(attrs, sources).items() if v or k == "name"},
         }
         if str(node) in placed:
             record["x"], record["y"] = placed[str(node)]
@@ -364,37 +369,26 @@ def page_data(
         first, last = _day_span(attrs.get("since"), attrs.get("until"))
         edge_id = f"e{number}"
         edge_ids[(u, v, key)] = edge_id
-        edges.append(
-            {
-                "id": edge_id,
-                "from": str(u),
-                "to": str(v),
-                "relType": rel_type,
-                "grading": str(grading) if grading else None,
-                "confirmed": bool(grading and grading.confirmed),
-                "color": relation_color(rel_type),
-                "first": first,
-                "last": last,
-                "nth": pair_counts[pair],
-                "info": {
-                    "from": str(graph.nodes[u].get("name") or u),
-                    "to": str(graph.nodes[v].get("name") or v),
-                    "type": rel_type,
-                    "description": getattr(domain.RELATIONS.get(rel_type), "description", None),
-                    "grading": str(grading) if grading else attrs.get("grading"),
-                    "gradingText": grading.describe() if grading else "not graded",
-                    "since": None if attrs.get("since") is None else str(attrs.get("since")),
-                    "until": None if attrs.get("until") is None else str(attrs.get("until")),
-                    "note": attrs.get("note"),
-                    "tlp": attrs.get("tlp"),
-                    "sources": sources.refs(attrs.get("sources")),
-                },
-            }
-        )
+        edge: dict[str, Any] = {"id": edge_id, "from": str(u), "to": str(v), "relType": rel_type}
+        optional = {
+            "grading": str(grading) if grading else None,
+            "rawGrading": None if grading or not attrs.get("grading") else str(attrs["grading"]),
+            "confirmed": bool(grading and grading.confirmed) or None,
+            "first": first,
+            "last": last,
+            "nth": pair_counts[pair] or None,
+            "since": None if attrs.get("since") is None else str(attrs.get("since")),
+            "until": None if attrs.get("until") is None else str(attrs.get("until")),
+            "note": attrs.get("note"),
+            "tlp": attrs.get("tlp"),
+            "sources": sources.refs(attrs.get("sources")) or None,
+        }
+        edge |= {k: value for k, value in optional.items() if value is not None}
+        edges.append(edge)
         pair_counts[pair] += 1
     for chain in chains:
         chain["edges"] = [edge_ids[link] for link in chain.pop("links")]
-    days = sorted({d for e in edges for d in (e["first"], e["last"]) if d})
+    days = sorted({d for e in edges for d in (e.get("first"), e.get("last")) if d})
     return {
         "title": title,
         "graphId": graph_id(graph),

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 
 import networkx as nx
 
-BACKBONE = 400
+BACKBONE = 300
 """networkx lays out at most this many itself: from 500 on it needs scipy, and is quadratic."""
 SCALE = 1_000.0
 SEED = 7
@@ -48,7 +48,7 @@ def ahead_of_time(
     if backbone:
         sub = simple.subgraph(backbone)
         init = {n: (rng.uniform(-1, 1), rng.uniform(-1, 1)) for n in backbone}
-        placed = nx.spring_layout(sub, pos=init, iterations=60, seed=SEED, scale=SCALE)
+        placed = nx.spring_layout(sub, pos=init, iterations=50, seed=SEED, scale=SCALE)
         positions |= {n: [float(p[0]), float(p[1])] for n, p in placed.items()}
     spread = SCALE * 2.5 / math.sqrt(max(len(positions), 1))
     queue = deque(n for n in by_degree if n in positions)

@@ -14,7 +14,7 @@ window.statecrimeRenderer = function (ctx) {
   var Graph = graphology.MultiDirectedGraph || graphology.MultiGraph;
   var graph = new Graph();
   var current = ctx.initial;
-  var big = ctx.nodes.length > 5000;
+  var big = ctx.nodes.length > 1000 || ctx.edges.length > 3000;
   function nodeSize(n) { return n.pseudo ? 6 : 2.5 + Math.min(11, Math.sqrt(n.value || 0) * (big ? 0.9 : 1.6)); }
   ctx.nodes.forEach(function (n, i) {
     var angle = i * 2.399963;
@@ -69,10 +69,11 @@ window.statecrimeRenderer = function (ctx) {
     labelDensity: big ? 0.3 : 1,
     labelFont: "system-ui, sans-serif",
     defaultEdgeType: "line",
-    zIndex: true,
+    zIndex: false,
     labelRenderer: drawLabel,
     hoverRenderer: drawLabel,
     nodeReducer: function (id, attrs) {
+      if (!current.focus && id !== selectedId) return attrs;  /* no copy: 50,000 of them per pass */
       var out = Object.assign({}, attrs);
       var n = ctx.byId[id];
       out.kindColor = n.color;
@@ -93,6 +94,7 @@ window.statecrimeRenderer = function (ctx) {
       return out;
     },
     edgeReducer: function (id, attrs) {
+      if (!current.focus) return attrs;
       var out = Object.assign({}, attrs);
       if (strongEdge(id)) {
         out.strong = true;
@@ -144,6 +146,7 @@ window.statecrimeRenderer = function (ctx) {
   /* dragging a node moves it (and the layout is saved, as on canvas) */
   var dragged = null;
   renderer.on("downNode", function (ev) {
+    if (big) return;  /* every move reprocesses the whole graph: too slow past a few thousand */
     dragged = ev.node;
     renderer.getCamera().disable();
   });
@@ -162,6 +165,12 @@ window.statecrimeRenderer = function (ctx) {
     ctx.onMoved();
   });
 
+  function candidates(what) {
+    if (!current.focus) return [];
+    var pool = what === "nodes" ? current.nodes : current.edges;
+    return Array.from(current.focus[what]).filter(function (id) { return pool.has(id); });
+  }
+
   function frame(ids) {
     var xs = [], ys = [];
     ids.forEach(function (id) {
@@ -178,32 +187,48 @@ window.statecrimeRenderer = function (ctx) {
   return {
     sigma: renderer, graph: graph,
     apply: function (view) {
+      /* one pass to find what changed; sigma reprocesses the whole graph on any change */
+      var focusChanged = (view.focus === null) !== (current.focus === null) ||
+        (view.focus && current.focus && (view.focus.nodes.size !== current.focus.nodes.size ||
+          Array.from(view.focus.edges).some(function (id) { return !current.focus.edges.has(id); })));
       current = view;
-      graph.updateEachNodeAttributes(function (id, attrs) {
-        attrs.hidden = !view.nodes.has(id);
-        return attrs;
-      }, {attributes: ["hidden"]});
-      graph.updateEachEdgeAttributes(function (id, attrs) {
-        attrs.hidden = !view.edges.has(id);
-        return attrs;
-      }, {attributes: ["hidden"]});
-      renderer.setSetting("renderEdgeLabels", !!view.focus);
-      renderer.refresh();
+      var changed = false;
+      graph.forEachNode(function (id, a) { if (a.hidden === view.nodes.has(id)) changed = true; });
+      graph.forEachEdge(function (id, a) { if (a.hidden === view.edges.has(id)) changed = true; });
+      if (changed) {
+        graph.updateEachNodeAttributes(function (id, attrs) {
+          attrs.hidden = !view.nodes.has(id);
+          return attrs;
+        }, {attributes: ["hidden"]});
+        graph.updateEachEdgeAttributes(function (id, attrs) {
+          attrs.hidden = !view.edges.has(id);
+          return attrs;
+        }, {attributes: ["hidden"]});
+      }
+      var labels = !!view.focus;
+      var relabel = renderer.getSetting("renderEdgeLabels") !== labels;
+      if (relabel) {
+        renderer.setSetting("renderEdgeLabels", labels);
+        renderer.setSetting("zIndex", labels);  /* sorting by depth only matters with a focus */
+      }
+      if (relabel || changed || focusChanged) renderer.refresh();  /* now, not next frame */
     },
     drawn: function () {
       var shownNodes = graph.filterNodes(function (id, a) { return !a.hidden; });
       var shownEdges = graph.filterEdges(function (id, a) { return !a.hidden; });
       return {
         nodes: shownNodes, edges: shownEdges,
-        strongNodes: shownNodes.filter(function (id) { var d = renderer.getNodeDisplayData(id); return d && d.strong; }),
-        strongEdges: shownEdges.filter(function (id) { var d = renderer.getEdgeDisplayData(id); return d && d.strong; }),
-        labelledNodes: shownNodes.filter(function (id) {
+        /* only a focused chain's items can be strong: ask sigma about those, not all 50,000 */
+        strongNodes: candidates("nodes").filter(function (id) { var d = renderer.getNodeDisplayData(id); return d && d.strong; }),
+        strongEdges: candidates("edges").filter(function (id) { var d = renderer.getEdgeDisplayData(id); return d && d.strong; }),
+        labelledNodes: candidates("nodes").filter(function (id) {
           var d = renderer.getNodeDisplayData(id);
           return d && d.strong && d.forceLabel && d.label === ctx.byId[id].label;
         }),
         nodeStyle: function (id) {
           var d = renderer.getNodeDisplayData(id);
-          return {shape: ctx.byId[id].shape, glyph: d.glyph || null, color: d.kindColor, border: d.kindColor, opacity: 1};
+          var n = ctx.byId[id];
+          return {shape: n.shape, glyph: d.glyph || null, color: n.color, border: n.border, opacity: 1};
         }
       };
     },

@@ -136,8 +136,33 @@
   /* ---- the model: nodes, edges, the "+N more" stand-ins ---- */
   var nodes = DATA.nodes, edges = DATA.edges;
   var byId = {}, edgeById = {};
-  nodes.forEach(function (n) { byId[n.id] = n; });
-  edges.forEach(function (e) { edgeById[e.id] = e; });
+  var relation = {};
+  LEGEND.relations.forEach(function (r) { relation[r.name] = r; });
+  nodes.forEach(function (n) {
+    byId[n.id] = n;
+    var info = n.info;
+    info.kindLabel = info.kindLabel || "";
+    ["aliases", "topics", "roles", "crimeTypes", "sources"].forEach(function (k) { if (!info[k]) info[k] = []; });
+    if (!info.identifiers) info.identifiers = {};
+  });
+  edges.forEach(function (e) {
+    edgeById[e.id] = e;
+    e.color = (relation[e.relType] || {}).color || "#78909c";
+    e.confirmed = !!e.confirmed;
+    e.nth = e.nth || 0;
+  });
+  function gradingWords(code) {
+    if (typeof code !== "string" || !GRADING.test(code)) return "not graded";
+    return LEGEND.reliability[code[0]] + ", " + LEGEND.credibility[code[1]];
+  }
+  function edgeInfo(e) {
+    return {
+      from: byId[e.from] ? byId[e.from].label : e.from, to: byId[e.to] ? byId[e.to].label : e.to,
+      type: e.relType, description: (relation[e.relType] || {}).description || null,
+      grading: e.grading || e.rawGrading || null, gradingText: gradingWords(e.grading),
+      since: e.since, until: e.until, note: e.note, tlp: e.tlp, sources: e.sources || []
+    };
+  }
   Object.keys(DATA.more || {}).forEach(function (hub) {
     var id = "more:" + hub;
     var stand = {id: id, label: "+" + DATA.more[hub] + " more", kind: "", shape: "box", color: "#eceff1",
@@ -246,7 +271,7 @@
     options: DATA.options, positioned: DATA.positioned, legend: LEGEND, initial: compute(),
     highlightColor: LEGEND.highlightColor, glyphs: GLYPHS,
     nodeCard: function (id) { var n = byId[id]; return n.pseudo ? moreCard(n.hub) : entityCard(n.info); },
-    edgeCard: function (id) { var e = edgeById[id]; return e.pseudo ? moreCard(e.from) : edgeCard(e.info); },
+    edgeCard: function (id) { var e = edgeById[id]; return e.pseudo ? moreCard(e.from) : edgeCard(edgeInfo(e)); },
     onClickNode: function (id) {
       var n = byId[id];
       if (n.pseudo) { expand(n.hub); return; }
@@ -260,7 +285,7 @@
       }
       showDetails(card);
     },
-    onClickEdge: function (id) { if (!edgeById[id].pseudo) showDetails(edgeCard(edgeById[id].info)); },
+    onClickEdge: function (id) { if (!edgeById[id].pseudo) showDetails(edgeCard(edgeInfo(edgeById[id]))); },
     onFirstFrame: function () {
       if (api.firstFrameMs === null) api.firstFrameMs = performance.now();
     },
