@@ -679,7 +679,9 @@ def _read_stix(name: str, path: Path) -> Iterator[RawRecord]:
 def _read_misp(name: str, path: Path) -> Iterator[RawRecord]:
     from statecrime.loaders.misp import read_misp
 
-    yield from read_misp(name, document_text(name, path))
+    text = document_text(name, path)
+    parse_json(name, "file", text)  # limits and duplicate keys, before the galaxy reader parses
+    yield from read_misp(name, text)
 
 
 def _read_ftm(name: str, path: Path) -> Iterator[RawRecord]:

@@ -22,6 +22,7 @@ from neo4j import Query, Transaction
 from neo4j.exceptions import Neo4jError
 
 from statecrime.graph.embedded import FILE_IMPORT_ENV
+from statecrime import interrupts
 from statecrime.graph.store import Store
 from statecrime.values import plain
 
@@ -144,7 +145,10 @@ def _run_write(
         result = session.run(Query(text, timeout=seconds), params)
         columns = list(result.keys())
         rows = [{key: plain(value) for key, value in record.items()} for record in result]
-        summary = result.consume()
+        # the auto-commit ends with the result: a signal now waits, and is told it was written
+        with interrupts.deferred(finish=True):
+            summary = result.consume()
+            interrupts.committed("the --write query was committed")
     return AdhocResult(columns, rows, _counters(summary))
 
 
