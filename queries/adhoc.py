@@ -21,8 +21,8 @@ from typing import Any
 from neo4j import Query, Transaction
 from neo4j.exceptions import Neo4jError
 
-from statecrime.graph.embedded import FILE_IMPORT_ENV
 from statecrime import interrupts
+from statecrime.graph.embedded import FILE_IMPORT_ENV
 from statecrime.graph.store import Store
 from statecrime.values import plain
 
