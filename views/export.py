@@ -1,5 +1,6 @@
 """Export a statecrime graph for other tools: GraphML and GEXF for Gephi, yEd or
-Cytoscape, and a versioned JSON document that ``statecrime load`` reads back.
+Cytoscape, a versioned JSON document that ``statecrime load`` reads back, and
+STIX 2.1 and FollowTheMoney (:mod:`statecrime.views.interchange`).
 
 GraphML and GEXF take only scalar attributes, so lists and dicts travel as
 JSON strings under a ``...Json`` name (``aliasesJson``, ``sourcesJson``) while
@@ -33,7 +34,7 @@ from statecrime.graph.domain import SOURCE_KIND
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.network import to_networkx
 
-ExportFormat = Literal["graphml", "gexf", "json"]
+ExportFormat = Literal["graphml", "gexf", "json", "stix", "ftm"]
 
 SCHEMA_VERSION = 1
 RECORDS_FORMAT = "statecrime-records"
@@ -172,6 +173,16 @@ def export_graph(graph: nx.MultiDiGraph, fmt: ExportFormat, output: Path) -> Pat
     elif fmt == "json":
         text = json.dumps(graph_records(graph), ensure_ascii=False, indent=2, default=str)
         output.write_text(text + "\n", encoding="utf-8")
+    elif fmt == "stix":
+        from statecrime.views.interchange import to_stix
+
+        text = json.dumps(to_stix(graph_records(graph)), ensure_ascii=False, indent=1)
+        output.write_text(text + "\n", encoding="utf-8")
+    elif fmt == "ftm":
+        from statecrime.views.interchange import ftm_lines
+
+        lines = (json.dumps(e, ensure_ascii=False) for e in ftm_lines(graph_records(graph)))
+        output.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     else:
-        raise ValueError(f"unknown export format {fmt!r}; expected graphml, gexf or json")
+        raise ValueError(f"unknown export format {fmt!r}; expected graphml, gexf, json, stix, ftm")
     return output
