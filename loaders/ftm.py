@@ -15,9 +15,11 @@ country code?) go to the ``followthemoney`` package's model, so the reader
 follows the schema the package ships instead of a copy of it. What only this
 reader can see is refused here with a :class:`LoadError` naming the file and
 the line: a line that is not JSON or not an object, a missing ``id`` or
-``schema``, a schema FtM does not know, an entity without any name, fragments
-of one id whose schemata cannot be merged, and a file that gives no date at all
-when a Source needs one.
+``schema``, a schema FtM does not know, an entity without any name, and fragments
+of one id whose schemata cannot be merged. A file with no dates at all (Aleph
+exports) loads: its Sources take ``load --date``, or stay undated. Every schema
+and property not mapped is counted in the load summary (``FtM schema Vessel``,
+``FtM property Person:birthDate``).
 
 The mapping, and why
 --------------------
@@ -120,7 +122,8 @@ from the ``program``, else the dataset name, else the file name; date from
 date; url from ``sourceUrl``; ``sourceType`` sanctions-notice for a Sanction.
 A record with none of these cites one Source for the file itself (publisher
 "FollowTheMoney file", title the file name, date the latest ``last_seen`` in
-the file or failing that the latest ``first_seen``, sourceType research).
+the file or failing that the latest ``first_seen``, else ``load --date``, else
+none: an undated Source; sourceType research).
 Source ids are ``src-`` and a hash of their fields, so re-imports reuse them.
 
 Not read: ``target`` (OpenSanctions' "is a sanctions target", which the
@@ -147,6 +150,7 @@ from followthemoney.types import registry
 from statecrime.graph import domain
 from statecrime.graph.dates import DateError, PartialDate
 from statecrime.graph.model import ID_PATTERN
+from statecrime.loaders import summary
 from statecrime.loaders.ids import stable_id
 from statecrime.loaders.problems import LoadError, Problem
 from statecrime.loaders.readers import RawRecord
@@ -190,6 +194,26 @@ _ROLE_TOPICS: tuple[tuple[str, str], ...] = (
 _CRIME_TYPE_TOPICS = {"crime.traffick.drug": "drug-trafficking", "crime.fraud": "fraud"}
 _NOT_ORGANISED_CRIME = frozenset({"crime.terror", "crime.war"})
 _ID_RE = re.compile(ID_PATTERN)
+MAPPED_PROPERTIES = frozenset(
+    {
+        *_NAME_PROPS,
+        *_COUNTRY_PROPS,
+        *_DESCRIPTION_PROPS,
+        "topics",
+        "sourceUrl",
+        "publisher",
+        "program",
+        "startDate",
+        "endDate",
+        "modifiedAt",
+        "role",
+        "relationship",
+        "authority",
+        "entity",
+        "full",
+    }
+)
+"""The FtM properties this reader reads (identifier-typed ones too); the others are counted."""
 
 
 def _edge_relations() -> dict[str, str]:
@@ -457,7 +481,7 @@ class _Reader:
             _date(str(line.top.get("first_seen") or ""))
             or _first_date(proxy.get("startDate", quiet=True))
             or _first_date(proxy.get("modifiedAt", quiet=True))
-            or self._need_file_date(line.where)
+            or self._file_date_or_none()
         )
         url = urls[0] if urls else None
         if publishers:
@@ -473,8 +497,9 @@ class _Reader:
             data: dict[str, Any] = {
                 "publisher": publisher,
                 "title": title or (datasets[0] if datasets else self.name),
-                "date": date,
             }
+            if date:
+                data["date"] = date
             if url:
                 data["url"] = url
             if sanction:
@@ -483,27 +508,19 @@ class _Reader:
         return ids
 
     def _file_source(self, where: str) -> str:
-        data = {
-            "publisher": FILE_PUBLISHER,
-            "title": self.name,
-            "date": self._need_file_date(where),
-            "sourceType": "research",
-        }
+        data = {"publisher": FILE_PUBLISHER, "title": self.name, "sourceType": "research"}
+        date = self._file_date_or_none()
+        if date:
+            data["date"] = date
         return self._add_source("file", data)
 
-    def _need_file_date(self, where: str) -> str:
-        if self.file_date is None:
-            self.problems.append(
-                Problem(
-                    self.name,
-                    where,
-                    None,
-                    "a Source for this record needs a date, and the file gives none "
-                    "(no first_seen, last_seen, startDate or modifiedAt)",
-                )
-            )
-            return "1970"
-        return self.file_date
+    def _file_date_or_none(self) -> str | None:
+        """The file's date, else the load's ``--date``, else none: an undated Source.
+
+        An Aleph export carries no dates at all; refusing it would leave the analyst
+        nothing to load, and inventing one would be worse. The Source says it is undated.
+        """
+        return self.file_date or summary.options().date
 
     # -- entities ------------------------------------------------------------
 
@@ -637,12 +654,31 @@ class _Reader:
 
     # -- all -----------------------------------------------------------------
 
+    def count_unmapped(self, line: _Line, mapped: bool) -> None:
+        """Tell the load summary of a schema or a property this reader does not map."""
+        schema = line.proxy.schema
+        if not mapped:
+            summary.skipped(self.name, f"FtM schema {schema.name}")
+            return
+        used = set(MAPPED_PROPERTIES)
+        if schema.edge_source and schema.edge_target:
+            used |= {schema.edge_source, schema.edge_target}
+        for prop in line.proxy.properties:
+            if prop in used:
+                continue
+            ftm_prop = schema.get(prop)
+            if ftm_prop is not None and ftm_prop.type == registry.identifier:
+                continue
+            summary.skipped(self.name, f"FtM property {schema.name}:{prop}")
+
     def run(self) -> list[RawRecord]:
         for line in self.lines.values():
             if line.proxy.schema.name == SANCTION_SCHEMA:
+                self.count_unmapped(line, True)
                 continue
             kind = self.kinds[str(line.proxy.id)]
             relation = EDGE_RELATIONS.get(line.proxy.schema.name)
+            self.count_unmapped(line, kind is not None or relation is not None)
             if kind is not None:
                 self.entity(line, kind)
             elif relation is not None:

@@ -37,7 +37,9 @@ else the first of :data:`domain.MERGE_PRECEDENCE`.
 
 When the merged-away record is already stored, its node is removed and its
 links re-pointed to the survivor in the same transaction as the rest of the
-load: the one place a load removes a node, and it is recorded. Each merge
+load: the one place a load removes a node, and it is recorded. A link a merge
+brings onto a link already stored adds its sources only: the stored grading,
+dates and note stand (MISP's C2 must not regrade a curated A1). Each merge
 appends a record (JSON) to the survivor's ``merges``: the ids, the rule, the
 records it came from, the load. A reload that changes nothing records nothing.
 
@@ -417,7 +419,11 @@ def resolve(
         for i in out.retired:
             stored.pop(i, None)
     if renamed or out.retired:
-        out.links = _repoint(out.links, renamed, out.entities, stored)
+        out.links, moved = _repoint(out.links, renamed, out.entities, stored)
+        for key, held in store.fetch_links(moved).items():
+            # a link a merge brings onto a stored one adds its sources; the stored grading,
+            # dates and note stand (an import must not regrade the analyst's link)
+            out.links[key] = merge_records(out.links[key], held)
     return out
 
 
@@ -426,9 +432,11 @@ def _repoint(
     renamed: Mapping[str, str],
     entities: Mapping[str, Entity],
     stored: Mapping[str, Entity],
-) -> dict[tuple[str, str, str], Link]:
-    """Links with merged-away ends re-pointed to the survivor; united when they meet."""
+) -> tuple[dict[tuple[str, str, str], Link], list[tuple[str, str, str]]]:
+    """Links with merged-away ends re-pointed to the survivor (united when they meet),
+    and the keys of those re-pointed."""
     out: dict[tuple[str, str, str], Link] = {}
+    moved_keys: list[tuple[str, str, str]] = []
     for link in links.values():
         source = renamed.get(link.source, link.source)
         target = renamed.get(link.target, link.target)
@@ -446,7 +454,9 @@ def _repoint(
         moved = Link.model_validate(moved.model_dump())
         held = out.get(moved.key)
         out[moved.key] = moved if held is None else merge_records(held, moved)
-    return out
+        if (source, target) != (link.source, link.target):
+            moved_keys.append(moved.key)
+    return out, moved_keys
 
 
 def _kind_of(i: str, entities: Mapping[str, Entity], stored: Mapping[str, Entity]) -> str | None:

@@ -216,6 +216,15 @@ REFERENCE_SCHEMES: Mapping[str, str] = {
 }
 """``external_references[].source_name`` values whose ``external_id`` is an identifier of
 a scheme of ours; any other source_name with an ``external_id`` is kept under its own name."""
+OWN_PROPERTIES: Mapping[str, str] = {
+    "id": "x_statecrime_id",
+    "kind": "x_statecrime_kind",
+    "relation": "x_statecrime_relation",
+    "grading": "x_statecrime_grading",
+    "date": "x_statecrime_date",
+}
+"""The custom properties ``statecrime export --to stix`` writes so that a round trip
+keeps our ids, kinds, relations and gradings; honoured here when present."""
 REFERENCE_PUBLISHERS: Mapping[str, str] = {"mitre-attack": "MITRE ATT&CK"}
 """Who publishes the pages an identifier reference links to (the Source of that page)."""
 DEPRECATED_FLAGS = ("x_mitre_deprecated", "x_deprecated")
@@ -651,7 +660,7 @@ class _Reader:
         return sorted(set(names))
 
     def reports_listing(self, object_id: str) -> list[str]:
-        return list(self.listed_in.get(object_id, []))
+        return [self.ids.get(i, i) for i in self.listed_in.get(object_id, [])]
 
     def leave_out(self, what: str, count: int = 1) -> None:
         """Count something not imported (or, with ``--strict``, note it to refuse the file)."""
@@ -701,7 +710,8 @@ class _Reader:
 
     def identifiers(self, obj: _Object) -> dict[str, list[str]]:
         """The object's STIX id and the ``external_id`` of each reference, by scheme."""
-        found: dict[str, list[str]] = {"stix": [obj.id]}
+        own = obj.raw.get(OWN_PROPERTIES["id"])
+        found: dict[str, list[str]] = {} if own else {"stix": [obj.id]}
         for ref in obj.get("external_references", []):
             if ref.get("external_id"):
                 name = str(ref.get("source_name"))
@@ -735,6 +745,9 @@ class _Reader:
 
     def kind_of(self, obj: _Object) -> str | None:
         """Our entity kind for a STIX object, or None when it is not an entity of ours."""
+        own = obj.raw.get(OWN_PROPERTIES["kind"])
+        if own in domain.ENTITY_KINDS and own != domain.SOURCE_KIND:
+            return str(own)  # statecrime's own export says which kind it was
         if obj.type == "threat-actor":
             return self.threat_actor_kind(obj)
         if obj.type == "intrusion-set":
@@ -855,11 +868,11 @@ class _Reader:
         else:
             publisher = "; ".join(self.creators) or BUNDLE_PUBLISHER
         data: dict[str, Any] = {
-            "id": obj.id,
+            "id": self.ids.get(obj.id, obj.id),
             "kind": domain.SOURCE_KIND,
             "publisher": publisher,
             "title": str(obj.get("name")),
-            "date": _day(obj.get("published")),
+            "date": obj.raw.get(OWN_PROPERTIES["date"]) or _day(obj.get("published")),
         }
         url = next((str(r["url"]) for r in refs if r.get("url")), None)
         if url:
@@ -897,6 +910,10 @@ class _Reader:
             self.leave_out(what)
             return None
         mapped = map_relationship(wording, source_kind, target_kind)
+        own = rel.raw.get(OWN_PROPERTIES["relation"])
+        if own in domain.RELATIONS:
+            # statecrime's own export: the relation it was (a passive wording swaps the ends)
+            mapped = Mapped(str(own), swapped=_STIX_SYNONYMS.get(wording, wording).endswith("-by"))
         if mapped is None:
             self.leave_out(what)
             return None
@@ -909,7 +926,8 @@ class _Reader:
             "source": source,
             "type": mapped.relation,
             "target": target,
-            "grading": grading(confidence if isinstance(confidence, int) else None),
+            "grading": rel.raw.get(OWN_PROPERTIES["grading"])
+            or grading(confidence if isinstance(confidence, int) else None),
         }
         sources = self.cite_references(rel) + self.reports_listing(rel.id)
         data["sources"] = sources or [self.cite_bundle(rel)]
@@ -932,10 +950,14 @@ class _Reader:
         kinds: dict[str, str] = {}
         ordered = sorted(self.live.values(), key=lambda o: o.index)
         for obj in ordered:
+            own_id = obj.raw.get(OWN_PROPERTIES["id"])
+            if isinstance(own_id, str) and own_id:
+                self.ids[obj.id] = own_id  # statecrime's own export keeps our ids
+        for obj in ordered:
             kind = self.kind_of(obj) if obj.type in _MAPPED_TYPES else None
             if kind is not None:
                 kinds[obj.id] = kind
-                if kind == "State":
+                if kind == "State" and obj.get("country") and obj.id not in self.ids:
                     # a country is the state of its ISO code: ``ru``, as the curated data names it
                     self.ids[obj.id] = str(obj.get("country")).lower()
         for obj in ordered:

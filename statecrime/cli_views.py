@@ -184,15 +184,15 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def export(
         ctx: typer.Context,
-        to: Annotated[str, typer.Option("--to", help="graphml, gexf or json.")] = "json",
+        to: Annotated[str, typer.Option("--to", help="graphml, gexf, json, stix or ftm.")] = "json",
         output: Annotated[
             Path | None, typer.Option("--output", "-o", help="The file to write.")
         ] = None,
         max_tlp: Annotated[str | None, typer.Option("--max-tlp", help=TLP_HELP)] = None,
     ) -> None:
         """Export the graph for Gephi, Cytoscape or scripts (JSON loads back with `load`)."""
-        if to not in ("graphml", "gexf", "json"):
-            raise fail("--to takes graphml, gexf or json")
+        if to not in ("graphml", "gexf", "json", "stix", "ftm"):
+            raise fail("--to takes graphml, gexf, json, stix or ftm")
         level = _check_tlp(max_tlp)
         target = output or Path(f"statecrime-export.{to}")
         with store_for(ctx) as store:

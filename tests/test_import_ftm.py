@@ -226,3 +226,34 @@ def test_load_into_the_store(empty_store: Store) -> None:
     )
     assert set(again.entities) == set(batch.entities)
     assert store.fetch_entities(again.entities) == batch.entities
+
+
+# --- an Aleph-style export without dates ----------------------------------------------
+
+
+def _undated(**options: object) -> tuple[list[RawRecord], dict[str, int]]:
+    from statecrime.loaders import summary
+
+    path = DATA / "aleph-undated.ftm.json"
+    with summary.reading(summary.ReadOptions(**options)) as notes:  # type: ignore[arg-type]
+        records = list(read_ftm(str(path), path.read_text(encoding="utf-8")))
+    return records, notes.skipped[str(path)]
+
+
+def test_a_file_without_dates_loads_with_undated_sources() -> None:
+    records, skipped = _undated()
+    check_records(records, lambda ids: {})
+    [source] = [r.data for r in records if r.data.get("kind") == "Source"]
+    assert source["publisher"] == "FollowTheMoney file"
+    assert "date" not in source
+    assert skipped == {
+        "FtM schema Vessel": 1,
+        "FtM property Person:birthDate": 1,
+        "FtM property Ownership:percentage": 1,
+    }
+
+
+def test_a_file_without_dates_takes_the_load_date() -> None:
+    records, _ = _undated(date="2024-05-01")
+    [source] = [r.data for r in records if r.data.get("kind") == "Source"]
+    assert source["date"] == "2024-05-01"

@@ -129,3 +129,14 @@ def test_a_judgement_keeps_two_ids_apart(empty_store: Store, tmp_path: Path) -> 
     assert report.removed == [LAZARUS_ATTACK]
     assert not empty_store.fetch_entities([LAZARUS_ATTACK])
     assert ("lazarus-group", "USES", RAT) in {link.key for link in empty_store.all_links()}
+
+
+def test_a_merge_does_not_regrade_a_stored_link(empty_store: Store, tmp_path: Path) -> None:
+    load_paths(empty_store, curated_files())
+    before = {link.key: link for link in empty_store.all_links()}
+    load_paths(empty_store, [galaxy_path("intelligence-agencies")], "misp-galaxy")
+    after = {link.key: link for link in empty_store.all_links()}
+    part_of = ("kp-rgb", "PART_OF", "kp")
+    assert part_of in before
+    assert after[part_of].grading == before[part_of].grading  # the MISP C2 adds sources only
+    assert set(after[part_of].sources) > set(before[part_of].sources)

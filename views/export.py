@@ -1,5 +1,6 @@
 """Export a statecrime graph for other tools: GraphML and GEXF for Gephi, yEd or
-Cytoscape, and a versioned JSON document that ``statecrime load`` reads back.
+Cytoscape, a versioned JSON document that ``statecrime load`` reads back, and
+STIX 2.1 and FollowTheMoney (:mod:`statecrime.views.interchange`).
 
 GraphML and GEXF take only scalar attributes, so lists and dicts travel as
 JSON strings under a ``...Json`` name (``aliasesJson``, ``sourcesJson``) while
@@ -34,7 +35,7 @@ from statecrime.graph.model import Entity, Link
 from statecrime.graph.network import to_networkx
 from statecrime.views.files import is_private, output_file
 
-ExportFormat = Literal["graphml", "gexf", "json"]
+ExportFormat = Literal["graphml", "gexf", "json", "stix", "ftm"]
 
 SCHEMA_VERSION = 1
 RECORDS_FORMAT = "statecrime-records"
@@ -165,14 +166,24 @@ def flat_graph(graph: nx.MultiDiGraph, *, gexf: bool = False) -> nx.MultiDiGraph
 def export_graph(graph: nx.MultiDiGraph, fmt: ExportFormat, output: Path) -> Path:
     """Write ``graph`` as GraphML, GEXF or the JSON record document; return the path."""
     output = Path(output)
-    if fmt not in ("graphml", "gexf", "json"):
-        raise ValueError(f"unknown export format {fmt!r}; expected graphml, gexf or json")
+    if fmt not in ("graphml", "gexf", "json", "stix", "ftm"):
+        raise ValueError(f"unknown export format {fmt!r}; expected graphml, gexf, json, stix, ftm")
     with output_file(output, private=is_private(graph)) as handle:
         if fmt == "graphml":
             nx.write_graphml(flat_graph(graph), handle, encoding="utf-8")
         elif fmt == "gexf":
             nx.write_gexf(flat_graph(graph, gexf=True), handle, encoding="utf-8")
-        else:
+        elif fmt == "json":
             text = json.dumps(graph_records(graph), ensure_ascii=False, indent=2, default=str)
             handle.write((text + "\n").encode("utf-8"))
+        elif fmt == "stix":
+            from statecrime.views.interchange import to_stix
+
+            text = json.dumps(to_stix(graph_records(graph)), ensure_ascii=False, indent=1)
+            handle.write((text + "\n").encode("utf-8"))
+        else:
+            from statecrime.views.interchange import ftm_lines
+
+            lines = (json.dumps(e, ensure_ascii=False) for e in ftm_lines(graph_records(graph)))
+            handle.write("".join(f"{line}\n" for line in lines).encode("utf-8"))
     return output
