@@ -15,6 +15,7 @@ engine becomes :class:`WriteRefused` or :class:`QueryTimedOut` with one line.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,9 +167,11 @@ def run_cypher(
                 try:
                     columns, rows, summary = _run(tx, text, params)
                 finally:
-                    # a read has nothing to keep: rolling back ends the transaction either way
+                    # a read has nothing to keep: rolling back ends the transaction either way,
+                    # and a failure to roll back must not hide why the query ended
                     if not tx.closed():
-                        tx.rollback()
+                        with contextlib.suppress(Exception):
+                            tx.rollback()
     except Neo4jError as exc:
         clear = refusal(exc, seconds)
         if clear is not None:
