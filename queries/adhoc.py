@@ -70,7 +70,7 @@ TIMED_OUT_WORDS = (
     "exceeded the arcadedb.command.timeout",  # embedded
     "not completed within the timeout",  # Neo4j, when it reports a time-out as terminated
 )
-FILE_ACCESS_WORDS = ("LOAD CSV", "update security", "allow_csv_import", "file URL")
+FILE_ACCESS_WORDS = ("LOAD CSV", "update security")
 IN_TRANSACTIONS_WORDS = ("IN TRANSACTIONS",)
 _REFUSED = (
     "the store refused the query: it tries to write, and queries without --write are "
@@ -79,6 +79,11 @@ _REFUSED = (
 _FILE_REFUSED = (
     "the store refused the query: LOAD CSV reads files and URLs only when "
     f"{FILE_IMPORT_ENV}=1 is set and --write is given ({{detail}}). Nothing was read."
+)
+
+_NEO4J_FILE_REFUSED = (
+    "the store refused the query: this Neo4j server allows no LOAD CSV from files ({detail}). "
+    "Nothing was read."
 )
 
 
@@ -93,9 +98,9 @@ def refusal(exc: Neo4jError, seconds: float | None) -> Exception | None:
     detail = _one_line(message)
     if code.startswith(TIMED_OUT_CODES) or any(word in message for word in TIMED_OUT_WORDS):
         return QueryTimedOut(seconds, detail)
-    if any(word.lower() in message.lower() for word in FILE_ACCESS_WORDS) and (
-        code in WRITE_REFUSED_CODES or "allow_csv_import" in message
-    ):
+    if "allow_csv_import" in message:
+        return FileImportRefused(_NEO4J_FILE_REFUSED.format(detail=detail))
+    if code in WRITE_REFUSED_CODES and any(w.lower() in message.lower() for w in FILE_ACCESS_WORDS):
         return FileImportRefused(_FILE_REFUSED.format(detail=detail))
     if code in WRITE_REFUSED_CODES:
         return WriteRefused(_REFUSED.format(detail=detail))
