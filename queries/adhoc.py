@@ -19,7 +19,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from neo4j import Transaction
+from neo4j import Query, Transaction
 from neo4j.exceptions import Neo4jError
 
 from statecrime.graph.embedded import FILE_IMPORT_ENV
@@ -111,6 +111,27 @@ def refusal(exc: Neo4jError, seconds: float | None) -> Exception | None:
     return None
 
 
+def timed_out_in(exc: BaseException | None) -> QueryTimedOut | None:
+    """The time-out behind ``exc``, if it was raised while a time-out unwound the query.
+
+    The process's watchdog (:mod:`statecrime.watchdog`) interrupts the driver
+    wherever it is; closing a connection cut off mid-read can then fail too (the
+    driver's ``BufferError``), and that error must not hide the time-out.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, QueryTimedOut):
+            return exc
+        seen.add(id(exc))
+        # follow the chain a traceback shows: ``raise ... from None`` ends it
+        exc = (
+            exc.__cause__
+            if exc.__cause__ is not None
+            else (None if exc.__suppress_context__ else exc.__context__)
+        )
+    return None
+
+
 def _counters(summary: Any) -> dict[str, int]:
     counters = summary.counters
     names = (
@@ -137,6 +158,23 @@ def _run(tx: Transaction, text: str, params: dict[str, Any]) -> tuple[list[str],
     return columns, rows, result.consume()
 
 
+def _run_write(
+    store: Store, text: str, params: dict[str, Any], seconds: float | None = None
+) -> AdhocResult:
+    """An analyst's ``--write`` query: once, in an auto-commit transaction.
+
+    Auto-commit, so that ``CALL { ... } IN TRANSACTIONS`` works (Neo4j refuses it
+    inside an explicit transaction); never retried, since a query that may have
+    committed part of its work must not run twice behind the analyst's back.
+    """
+    with store.session() as session:
+        result = session.run(Query(text, timeout=seconds), params)
+        columns = list(result.keys())
+        rows = [{key: plain(value) for key, value in record.items()} for record in result]
+        summary = result.consume()
+    return AdhocResult(columns, rows, _counters(summary))
+
+
 def run_cypher(
     store: Store,
     text: str,
@@ -158,15 +196,7 @@ def run_cypher(
     try:
         with store.bounded(seconds):
             if write:
-                with store.session() as session:
-                    tx = session.begin_transaction(timeout=seconds)
-                    try:
-                        columns, rows, summary = _run(tx, text, params)
-                        tx.commit()
-                    finally:
-                        if not tx.closed():
-                            tx.rollback()
-                return AdhocResult(columns, rows, _counters(summary))
+                return _run_write(store, text, params, seconds)
             with store.reader_session() as session:
                 tx = session.begin_transaction(timeout=seconds)
                 try:
@@ -181,7 +211,17 @@ def run_cypher(
         clear = refusal(exc, seconds)
         if clear is not None:
             raise clear from exc
+        stopped = timed_out_in(exc)
+        if stopped is not None:
+            raise stopped from exc
         raise QueryFailed(_one_line(exc.message or str(exc))) from exc
+    except QueryTimedOut:
+        raise
+    except Exception as exc:
+        stopped = timed_out_in(exc)
+        if stopped is None:
+            raise
+        raise stopped from exc
     counters = _counters(summary)
     if summary.counters.contains_updates or summary.counters.contains_system_updates:
         # Second guard: the database should have refused already; if an engine ever lets a

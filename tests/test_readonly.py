@@ -264,3 +264,22 @@ def test_the_watchdog_ends_the_process_when_nothing_else_can(tmp_path: Path) -> 
         "Give more time with --timeout SECONDS (0: no limit)."
     ]
     assert time.monotonic() - started < 30
+
+
+def test_a_failure_while_a_time_out_unwinds_is_still_a_time_out() -> None:
+    from statecrime.queries.adhoc import timed_out_in
+
+    try:
+        try:
+            raise CommandTimedOut(3)
+        except CommandTimedOut:
+            raise BufferError("Existing exports of data: object cannot be re-sized")  # noqa: B904
+    except BufferError as exc:
+        assert isinstance(timed_out_in(exc), CommandTimedOut)
+    try:
+        try:
+            raise CommandTimedOut(3)
+        except CommandTimedOut:
+            raise ValueError("reported already") from None
+    except ValueError as exc:
+        assert timed_out_in(exc) is None
