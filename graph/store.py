@@ -342,8 +342,9 @@ class Store:
 def transaction_rolled_back(store: Store) -> Iterator[Transaction]:
     """A transaction that is always rolled back, whatever runs in it.
 
-    The embedded store ignores Bolt's READ access mode, so a read-only run of an
-    analyst's query cannot rely on the access mode: it runs here and is undone.
+    For trying statements statecrime itself declared (the catalogue test). It is
+    no guard for analysts' queries: batches of ``CALL { } IN TRANSACTIONS`` and
+    schema statements outlive the rollback. Those run in :meth:`Store.reader_session`.
     """
     with store.session() as session:
         tx = session.begin_transaction()

@@ -15,6 +15,7 @@ engine becomes :class:`WriteRefused` or :class:`QueryTimedOut` with one line.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +71,7 @@ TIMED_OUT_WORDS = (
     "exceeded the arcadedb.command.timeout",  # embedded
     "not completed within the timeout",  # Neo4j, when it reports a time-out as terminated
 )
-FILE_ACCESS_WORDS = ("LOAD CSV", "update security", "allow_csv_import", "file URL")
+FILE_ACCESS_WORDS = ("LOAD CSV", "update security")
 IN_TRANSACTIONS_WORDS = ("IN TRANSACTIONS",)
 _REFUSED = (
     "the store refused the query: it tries to write, and queries without --write are "
@@ -79,6 +80,11 @@ _REFUSED = (
 _FILE_REFUSED = (
     "the store refused the query: LOAD CSV reads files and URLs only when "
     f"{FILE_IMPORT_ENV}=1 is set and --write is given ({{detail}}). Nothing was read."
+)
+
+_NEO4J_FILE_REFUSED = (
+    "the store refused the query: this Neo4j server allows no LOAD CSV from files ({detail}). "
+    "Nothing was read."
 )
 
 
@@ -93,9 +99,9 @@ def refusal(exc: Neo4jError, seconds: float | None) -> Exception | None:
     detail = _one_line(message)
     if code.startswith(TIMED_OUT_CODES) or any(word in message for word in TIMED_OUT_WORDS):
         return QueryTimedOut(seconds, detail)
-    if any(word.lower() in message.lower() for word in FILE_ACCESS_WORDS) and (
-        code in WRITE_REFUSED_CODES or "allow_csv_import" in message
-    ):
+    if "allow_csv_import" in message:
+        return FileImportRefused(_NEO4J_FILE_REFUSED.format(detail=detail))
+    if code in WRITE_REFUSED_CODES and any(w.lower() in message.lower() for w in FILE_ACCESS_WORDS):
         return FileImportRefused(_FILE_REFUSED.format(detail=detail))
     if code in WRITE_REFUSED_CODES:
         return WriteRefused(_REFUSED.format(detail=detail))
@@ -103,6 +109,27 @@ def refusal(exc: Neo4jError, seconds: float | None) -> Exception | None:
         # Neo4j runs CALL { } IN TRANSACTIONS only in an auto-commit transaction, never
         # in the explicit read transaction of a read-only query: it exists to write in batches.
         return WriteRefused(_REFUSED.format(detail=detail))
+    return None
+
+
+def timed_out_in(exc: BaseException | None) -> QueryTimedOut | None:
+    """The time-out behind ``exc``, if it was raised while a time-out unwound the query.
+
+    The process's watchdog (:mod:`statecrime.watchdog`) interrupts the driver
+    wherever it is; closing a connection cut off mid-read can then fail too (the
+    driver's ``BufferError``), and that error must not hide the time-out.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, QueryTimedOut):
+            return exc
+        seen.add(id(exc))
+        # follow the chain a traceback shows: ``raise ... from None`` ends it
+        exc = (
+            exc.__cause__
+            if exc.__cause__ is not None
+            else (None if exc.__suppress_context__ else exc.__context__)
+        )
     return None
 
 
@@ -133,7 +160,7 @@ def _run(tx: Transaction, text: str, params: dict[str, Any]) -> tuple[list[str],
 
 
 def _run_write(
-    store: Store, text: str, params: dict[str, Any], seconds: float | None
+    store: Store, text: str, params: dict[str, Any], seconds: float | None = None
 ) -> AdhocResult:
     """An analyst's ``--write`` query: once, in an auto-commit transaction.
 
@@ -179,14 +206,26 @@ def run_cypher(
                 try:
                     columns, rows, summary = _run(tx, text, params)
                 finally:
-                    # a read has nothing to keep: rolling back ends the transaction either way
+                    # a read has nothing to keep: rolling back ends the transaction either way,
+                    # and a failure to roll back must not hide why the query ended
                     if not tx.closed():
-                        tx.rollback()
+                        with contextlib.suppress(Exception):
+                            tx.rollback()
     except Neo4jError as exc:
         clear = refusal(exc, seconds)
         if clear is not None:
             raise clear from exc
+        stopped = timed_out_in(exc)
+        if stopped is not None:
+            raise stopped from exc
         raise QueryFailed(_one_line(exc.message or str(exc))) from exc
+    except QueryTimedOut:
+        raise
+    except Exception as exc:
+        stopped = timed_out_in(exc)
+        if stopped is None:
+            raise
+        raise stopped from exc
     counters = _counters(summary)
     if summary.counters.contains_updates or summary.counters.contains_system_updates:
         # Second guard: the database should have refused already; if an engine ever lets a

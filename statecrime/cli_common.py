@@ -20,7 +20,7 @@ from statecrime.graph.connect import StoreConnectionError, open_store, redact, r
 from statecrime.graph.embedded import EmbeddedStoreError
 from statecrime.graph.store import Store
 from statecrime.output import OutputFormat, err_console
-from statecrime.queries.adhoc import QueryTimedOut, refusal
+from statecrime.queries.adhoc import QueryTimedOut, refusal, timed_out_in
 from statecrime.watchdog import EXIT_TIMED_OUT, watchdog
 
 
@@ -71,7 +71,15 @@ def store_for(ctx: typer.Context) -> Iterator[Store]:
             raise fail(str(clear), code=EXIT_TIMED_OUT) from None
         raise
     except (ServiceUnavailable, SessionExpired) as exc:
+        stopped = timed_out_in(exc)
+        if stopped is not None:
+            raise fail(str(stopped), code=EXIT_TIMED_OUT) from None
         # The driver has already retried statecrime's own transactions with back-off.
         where = redact(resolve_store(chosen.store))
         reason = " ".join(str(getattr(exc, "message", None) or exc).split())
         raise fail(f"the store at {where} stopped answering: {reason}") from None
+    except Exception as exc:
+        stopped = timed_out_in(exc)  # closing the store after a time-out failed as well
+        if stopped is None:
+            raise
+        raise fail(str(stopped), code=EXIT_TIMED_OUT) from None

@@ -30,7 +30,7 @@ EXIT_TIMED_OUT = 124
 DEFAULT_TIMEOUT = 60.0
 """Seconds a read command may run when ``--timeout`` is not given."""
 
-GRACE_SECONDS = 3.0
+GRACE_SECONDS = 5.0
 
 
 class CommandTimedOut(QueryTimedOut):

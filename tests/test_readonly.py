@@ -243,3 +243,43 @@ def test_a_view_of_a_writing_query_is_refused(cli_store: str, tmp_path: Path) ->
     assert result.exit_code == 3, result.output
     assert not output.exists()
     assert _stats(cli_store) == before
+
+
+def test_the_watchdog_ends_the_process_when_nothing_else_can(tmp_path: Path) -> None:
+    # SIGALRM blocked: the soft stop cannot fire, as when the main thread is stuck in Java
+    program = (
+        "import signal, time\n"
+        "from statecrime.watchdog import watchdog\n"
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+        "with watchdog(1, grace=0.5):\n"
+        "    time.sleep(60)\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == EXIT_TIMED_OUT, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: the query ran past the 1 s limit and was stopped; nothing was written. "
+        "Give more time with --timeout SECONDS (0: no limit)."
+    ]
+    assert time.monotonic() - started < 30
+
+
+def test_a_failure_while_a_time_out_unwinds_is_still_a_time_out() -> None:
+    from statecrime.queries.adhoc import timed_out_in
+
+    try:
+        try:
+            raise CommandTimedOut(3)
+        except CommandTimedOut:
+            raise BufferError("Existing exports of data: object cannot be re-sized")  # noqa: B904
+    except BufferError as exc:
+        assert isinstance(timed_out_in(exc), CommandTimedOut)
+    try:
+        try:
+            raise CommandTimedOut(3)
+        except CommandTimedOut:
+            raise ValueError("reported already") from None
+    except ValueError as exc:
+        assert timed_out_in(exc) is None

@@ -71,3 +71,35 @@ def test_neo4j_still_writes_when_asked(neo4j_curated: Store) -> None:
         assert rows == [{"p": 1}]
     finally:
         run_cypher(neo4j_curated, "MATCH (n:Entity {id: 'ru'}) REMOVE n.probe", write=True)
+
+
+def test_the_cli_refuses_in_one_line_with_status_3_on_neo4j(
+    neo4j_curated: Store, neo4j_uri: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from statecrime.cli import app
+
+    before = snapshot(neo4j_curated)
+    query = "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS"
+    result = CliRunner().invoke(app, ["--store", neo4j_uri, "cypher", query])
+    assert result.exit_code == 3, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--write" in lines[0], lines
+    assert snapshot(neo4j_curated) == before
+
+
+def test_the_cli_timeout_ends_a_runaway_query_on_neo4j(
+    neo4j_curated: Store, neo4j_uri: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from statecrime.cli import app
+    from statecrime.watchdog import EXIT_TIMED_OUT
+
+    result = CliRunner().invoke(app, ["--store", neo4j_uri, "--timeout", "2", "cypher", LONG_QUERY])
+    assert result.exit_code == EXIT_TIMED_OUT, result.output
+    assert result.output.strip().splitlines() == [
+        "error: the query ran past the 2 s limit and was stopped; nothing was written. "
+        "Give more time with --timeout SECONDS (0: no limit)."
+    ]
