@@ -100,7 +100,8 @@ start() {
   started=$(date +%s)
   # setsid: the server outlives this script and ignores the caller's Ctrl-C;
   # its output goes to a log, so `eval "$(... start)"` does not wait for it.
-  setsid "$JAVA" -Xms256m -Xmx"$HEAP" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
+  # env -u: a NEO4J_PASSWORD left in the caller's environment must not replace this one.
+  setsid env -u NEO4J_PASSWORD "$JAVA" -Xms256m -Xmx"$HEAP" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
       --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
       --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -Dio.netty.tryReflectionSetAccessible=true \
       -cp "$PROJECT/target/classes:$(cat "$PROJECT/target/classpath.txt")" \
