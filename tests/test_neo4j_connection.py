@@ -242,3 +242,50 @@ def test_cypher_write_is_never_retried(curated_neo4j: Store) -> None:
         _terminate(curated_neo4j, marker)
         with curated_neo4j.session() as session:
             session.run("MATCH (s:Scratch) DETACH DELETE s").consume()
+
+
+def test_statecrimes_own_reads_are_retried_after_a_lost_connection(curated_neo4j: Store) -> None:
+    """``Store.read`` (a managed transaction) whose connection drops runs again, and answers."""
+    from statecrime.graph.connect import open_store
+
+    port = free_port()
+    relay = TcpRelay(neo4j_port(), port).start()
+    marker = "range(1, 1999999998)"
+    # Long while a :Scratch node exists (the test removes it before the retry).
+    query = (
+        "OPTIONAL MATCH (s:Scratch) WITH count(s) AS slow "
+        f"UNWIND CASE WHEN slow > 0 THEN {marker} ELSE range(1, 10) END AS x "
+        "RETURN count(x) AS n"
+    )
+    answers: list[object] = []
+    failures: list[BaseException] = []
+    with curated_neo4j.session() as session:
+        session.run("CREATE (:Scratch {slow: true})").consume()
+    try:
+        with open_store(f"bolt://127.0.0.1:{port}") as store:
+
+            def read() -> None:
+                try:
+                    answers.append(store.read(query)[0]["n"])
+                except BaseException as exc:
+                    failures.append(exc)
+
+            reader = threading.Thread(target=read)
+            reader.start()
+            deadline = time.monotonic() + 60
+            while not _running(curated_neo4j, marker):
+                assert time.monotonic() < deadline and reader.is_alive(), (answers, failures)
+                time.sleep(0.1)
+            relay.cut()
+            with curated_neo4j.session() as session:
+                session.run("MATCH (s:Scratch) DETACH DELETE s").consume()
+            _terminate(curated_neo4j, marker)
+            relay = TcpRelay(neo4j_port(), port).start()
+            reader.join(60)
+    finally:
+        relay.cut()
+        _terminate(curated_neo4j, marker)
+        with curated_neo4j.session() as session:
+            session.run("MATCH (s:Scratch) DETACH DELETE s").consume()
+    assert not failures, failures
+    assert answers == [10]
