@@ -8,6 +8,7 @@ from the command line, where other users could read them.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -21,6 +22,11 @@ from platformdirs import user_data_dir
 
 from statecrime.graph.embedded import DATABASE_NAME, EmbeddedServer, reader_access
 from statecrime.graph.store import Store
+
+# The driver logs a lost connection at ERROR level; with no handler anywhere Python
+# would print that to stderr beside statecrime's own one-line message. A handler
+# here keeps it quiet unless the application configures logging itself.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 URI_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 

@@ -5,6 +5,9 @@
 #   eval "$(bash scripts/neo4j-local.sh start)"   # start it, point this shell at it
 #   bash scripts/neo4j-local.sh status            # running? (exit 0) or not (exit 1)
 #   bash scripts/neo4j-local.sh stop              # stop it and delete its data
+#   eval "$(bash scripts/neo4j-local.sh import-start --nodes=n.csv --relationships=r.csv)"
+#                       # a fresh one, filled first by Neo4j's bulk importer
+#                       # (`neo4j-admin database import full neo4j OPTIONS`)
 #
 # `start` builds the small Maven project in tests/neo4j-server (Maven fetches
 # Neo4j into ~/.m2 the first time), starts it with Bolt on 127.0.0.1 on a free
@@ -95,12 +98,28 @@ start() {
   local home password started
   home="$(mktemp -d "${TMPDIR:-/tmp}/statecrime-neo4j-XXXXXXXX")"
   echo "$home" >"$STATE/home"
+  if [ $# -gt 0 ]; then
+    # import-start: fill the database with Neo4j's own bulk importer (the engine of
+    # `neo4j-admin database import full`, from the Maven artifact neo4j-import-tool)
+    # before the server first opens it.
+    mkdir -p "$home/neo4j/conf"
+    : >"$home/neo4j/conf/neo4j.conf"
+    say "importing: neo4j-admin database import full neo4j $*"
+    if ! (cd "$home/neo4j" && NEO4J_HOME="$home/neo4j" NEO4J_CONF="$home/neo4j/conf" \
+        env -u NEO4J_PASSWORD "$JAVA" -Xmx"$HEAP" -cp "$PROJECT/target/classes:$(cat "$PROJECT/target/classpath.txt")" \
+        org.neo4j.cli.AdminTool database import full neo4j "$@" >"$STATE/import.log" 2>&1); then
+      say "the import failed; its output:"; grep -v '^\s*at ' "$STATE/import.log" | tail -n 30 >&2
+      rm -rf "$home" "$STATE"; exit 1
+    fi
+    rm -rf "$home/neo4j/conf"
+  fi
   # 24 random letters and digits: safe in shell, URLs and export lines.
   password="$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24 || true)"
   started=$(date +%s)
   # setsid: the server outlives this script and ignores the caller's Ctrl-C;
   # its output goes to a log, so `eval "$(... start)"` does not wait for it.
-  setsid "$JAVA" -Xms256m -Xmx"$HEAP" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
+  # env -u: a NEO4J_PASSWORD left in the caller's environment must not replace this one.
+  setsid env -u NEO4J_PASSWORD "$JAVA" -Xms256m -Xmx"$HEAP" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
       --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
       --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -Dio.netty.tryReflectionSetAccessible=true \
       -cp "$PROJECT/target/classes:$(cat "$PROJECT/target/classpath.txt")" \
@@ -151,7 +170,12 @@ stop_quietly() {
 
 case "${1:-}" in
   start) start ;;
+  import-start)
+    shift
+    [ $# -gt 0 ] || { echo "usage: bash scripts/neo4j-local.sh import-start --nodes=FILE... [--relationships=FILE...]" >&2; exit 2; }
+    running && { say "already running: stop it first"; exit 1; }
+    start "$@" ;;
   stop) stop_quietly; say "stopped" ;;
   status) if running; then say "running (pid $(cat "$STATE/pid"))"; else say "not running"; exit 1; fi ;;
-  *) echo "usage: bash scripts/neo4j-local.sh start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/neo4j-local.sh start|import-start IMPORT-OPTIONS...|stop|status" >&2; exit 2 ;;
 esac
