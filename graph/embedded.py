@@ -1,6 +1,11 @@
 """The embedded default store: ArcadeDB run in this process, spoken to over Bolt.
 
-``arcadedb-embedded`` bundles ArcadeDB and a Java runtime. We start its server
+The engine is the PyPI package ``arcadedb``: ArcadeDB compiled ahead of time
+into a native library (GraalVM native image), so a command starts no Java
+runtime (0.3 s to a listening server against 1.8 s for the JVM builds, see
+benchmarks/README.md). Its JVM twin ``arcadedb-jvm`` installs the same
+``arcadedb`` module with the same API; with it installed instead, the JVM is
+started here with our logging settings. We start its server
 with only the Bolt plugin, every listener on 127.0.0.1 on free ports, and a root
 password drawn at random for this run and held only in memory: nothing on disk
 lets another user in. The server's configuration lives in a private temporary
@@ -79,9 +84,18 @@ def _quiet_stderr(capture: Path) -> Iterator[None]:
 
 
 def _start_jvm(private_dir: Path) -> None:
-    """Start the JVM once per process, with ArcadeDB's logging turned down to errors."""
+    """Start the JVM once per process, with ArcadeDB's logging turned down to errors.
+
+    The native build has no JVM: there this only keeps the engine's console log
+    (INFO lines on stderr) off; its file log goes to the user's state directory.
+    """
+    os.environ.setdefault("ARCADEDB_LOG_CONSOLE", "0")
+    import arcadedb
+
+    if arcadedb.__backend__ == "native":
+        return
     import jpype
-    from arcadedb_embedded import jvm
+    from arcadedb import jvm
 
     if jpype.isJVMStarted():
         return
@@ -133,7 +147,7 @@ class EmbeddedServer:
         self._private_dir = Path(tempfile.mkdtemp(prefix="statecrime-arcadedb-"))
         os.chmod(self._private_dir, 0o700)
         _start_jvm(self._private_dir)
-        from arcadedb_embedded.server import ArcadeDBServer
+        from arcadedb import ArcadeDBServer
 
         self.bolt_port = _free_port()
         config = {

@@ -10,15 +10,16 @@ builds the view's graph with its evidence resolved.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.network import to_networkx
 from statecrime.graph.properties import entity_from_properties, link_from_properties
 from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 DEFAULT_HOPS = 2
 HOP_BOUNDS = range(1, 4)

@@ -37,9 +37,7 @@ independent networkx answer):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from statecrime.graph import domain
 from statecrime.graph.grading import Grading
@@ -47,6 +45,9 @@ from statecrime.graph.network import to_networkx
 from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
 from statecrime.queries.evidence import Hop, Route, attach
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Chain", "ChainFilterError", "Hop", "find_chains"]
 

@@ -17,7 +17,6 @@ from typing import Annotated, NoReturn
 
 import typer
 from neo4j.exceptions import Neo4jError
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from statecrime.cli_common import Settings, fail, settings, store_for
 from statecrime.graph.embedded import end_process
@@ -77,6 +76,8 @@ def _print_load_report(ctx: typer.Context, report: LoadReport) -> None:
 
 def load_with_progress(store: Store, paths: list[Path], fmt: str | None) -> LoadReport:
     """Load, showing a progress bar on the terminal while it runs (never in pipes)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

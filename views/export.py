@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Literal
 
 from statecrime.graph.domain import SOURCE_KIND
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.network import to_networkx
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 ExportFormat = Literal["graphml", "gexf", "json"]
 
@@ -138,6 +139,7 @@ def _scalar_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
 
 def flat_graph(graph: nx.MultiDiGraph, *, gexf: bool = False) -> nx.MultiDiGraph:
     """A copy with scalar attributes only, labelled for Gephi (see the module docstring)."""
+    import networkx as nx
     flat = nx.MultiDiGraph()
     for node, attrs in graph.nodes(data=True):
         data = _scalar_attrs(dict(attrs))
@@ -163,6 +165,7 @@ def flat_graph(graph: nx.MultiDiGraph, *, gexf: bool = False) -> nx.MultiDiGraph
 
 def export_graph(graph: nx.MultiDiGraph, fmt: ExportFormat, output: Path) -> Path:
     """Write ``graph`` as GraphML, GEXF or the JSON record document; return the path."""
+    import networkx as nx
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "graphml":

@@ -22,15 +22,16 @@ import json
 from collections import Counter
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jinja2
-import networkx as nx
 from markupsafe import Markup
-from pyvis.network import Network
 
 from statecrime.graph import domain
 from statecrime.graph.grading import CREDIBILITY, RELIABILITY, Grading, GradingError
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from pyvis.network import Network
 
 SizeBy = Literal["degree", "betweenness"]
 
@@ -119,6 +120,7 @@ def node_sizes(graph: nx.MultiDiGraph, size_by: SizeBy) -> dict[Any, float]:
     of PART_OF or ATTRIBUTED_TO point. Above 500 nodes it is estimated from a
     seeded sample of 256 pivots so that the view is written in seconds.
     """
+    import networkx as nx
     if size_by == "degree":
         return {node: float(degree) for node, degree in graph.degree()}
     if size_by != "betweenness":
@@ -275,6 +277,7 @@ def build_network(
     size_by: SizeBy = "degree",
 ) -> Network:
     """A pyvis Network holding the styled nodes and edges, with ``info`` for tooltips."""
+    from pyvis.network import Network
     colors = role_colors()
     sizes = node_sizes(graph, size_by)
     chain_nodes, chain_pairs = _chain_parts(graph, highlight)
@@ -441,6 +444,8 @@ def _trusted(text: str) -> Markup:
 
 def render_page(net: Network, graph: nx.MultiDiGraph, title: str, chains: int) -> str:
     """The whole HTML document: our template with vis-network, our script and the data inlined."""
+    import jinja2
+
     nodes, edges, _heading, _height, _width, options = net.get_network_data()
     data = {
         "title": title,
