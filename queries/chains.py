@@ -84,8 +84,11 @@ TEXTS = variants("chains", _TYPED, HOP_BOUNDS)
 """From one entity, found through the unique id index (``$state``)."""
 
 EVERY_STATE_TEXTS = {
-    n: declare(f"{text.name}.every_state", text.text.replace(_ONE_STATE, _EVERY_STATE, 1),
-               **text.params)
+    n: declare(
+        f"{text.name}.every_state",
+        text.text.replace(_ONE_STATE, _EVERY_STATE, 1),
+        **{k: v for k, v in text.params.items() if k != "state"},
+    )
     for n, text in TEXTS.items()
 }
 """From every State: a label scan, not a filter ``s.id = $state OR $state IS NULL``,
@@ -162,9 +165,8 @@ def find_chains(
     """
     text = pick(TEXTS if state is not None else EVERY_STATE_TEXTS, max_hops)
     params = check_filters(min_grading, as_of, target_country, crime)
-    rows = store.read(
-        text, state=state, maxHops=max_hops, limit=NO_LIMIT, **chain_params(), **params
-    )
+    start = {"state": state} if state is not None else {}
+    rows = store.read(text, **start, maxHops=max_hops, limit=NO_LIMIT, **chain_params(), **params)
     chains: dict[str, Chain] = {}
     for row in rows:
         chain = _chain(row)
