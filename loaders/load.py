@@ -95,31 +95,42 @@ def load_paths(
     records = read_paths(paths, fmt)
     on_progress("checking", 1, 4)
 
-    stored: dict[str, Entity] = {}
-
     def existing_kinds(ids: Iterable[str]) -> dict[str, str]:
-        # fetched once: the comparison below reuses what the checks fetched
-        stored.update(store.fetch_entities(ids))
-        return {i: e.kind for i, e in stored.items()}
+        return {i: e.kind for i, e in store.fetch_entities(ids).items()}
 
     batch = check_records(records, existing_kinds)
     report = LoadReport(files=[str(p) for p in paths])
-    on_progress("comparing with the store", 2, 4)
-    entities, links = _changes(store, batch, stored, report)
-    on_progress("writing", 3, 4)
-    if entities or links:
-        store.write(entities, links)
+    on_progress("comparing with the store and writing", 2, 4)
+
+    def changes(
+        stored_entities: dict[str, Entity], stored_links: dict[tuple[str, str, str], Link]
+    ) -> tuple[list[Entity], list[Link]]:
+        # called inside the write transaction, with what it read: the merge sees
+        # what is stored when the load commits, not when it was checked
+        fresh = LoadReport(files=report.files)
+        made = _changes(batch, stored_entities, stored_links, fresh)
+        report.entities, report.sources, report.links = fresh.entities, fresh.sources, fresh.links
+        return made
+
+    store.merge_write(
+        [*batch.entities, *(end for key in batch.links for end in (key[0], key[2]))],
+        batch.links,
+        changes,
+    )
     on_progress("done", 4, 4)
     return report
 
 
 def _changes(
-    store: Store, batch: Batch, stored_entities: Mapping[str, Entity], report: LoadReport
+    batch: Batch,
+    stored_entities: Mapping[str, Entity],
+    stored_links: Mapping[tuple[str, str, str], Link],
+    report: LoadReport,
 ) -> tuple[list[Entity], list[Link]]:
     """The merged records that differ from the store, counting as it goes.
 
-    ``stored_entities`` holds the stored versions of the batch's entities (those
-    not in it are new).
+    ``stored_entities`` and ``stored_links`` hold the stored versions of the
+    batch's records (those not in them are new).
     """
     entities: list[Entity] = []
     for entity_id, entity in batch.entities.items():
@@ -127,7 +138,6 @@ def _changes(
         merged = _change(stored_entities.get(entity_id), entity, tally)
         if merged is not None:
             entities.append(merged)
-    stored_links = store.fetch_links(batch.links)
     links: list[Link] = []
     for key, link in batch.links.items():
         merged_link = _change(stored_links.get(key), link, report.links)
