@@ -155,6 +155,7 @@ def bench(size: int, workdir: Path, samples: int) -> None:
     people = [n for n, kind in graph.nodes(data="kind") if kind == "Person" and graph.degree(n) <= 4]
     undirected = nx.MultiGraph(graph)
     crossed = nx.MultiGraph()
+    crossed.add_nodes_from(graph)
     crossed.add_edges_from(
         (u, v, k) for u, v, k in graph.edges(keys=True) if k not in domain.CONTEXT_TYPES
     )
