@@ -17,8 +17,10 @@
 // state, `statecrime chains` runs the same text starting from MATCH (s:State).
 //
 // Only the relation types a chain may cross are walked (the pattern names them:
-// the FORWARD and BACKWARD types of the domain), so context and noise links,
-// however many, cost nothing. The bound 4 in the pattern is the longest chain
+// the FORWARD and BACKWARD types of the domain), each only the way a chain may
+// cross it (the quantified pattern's WHERE, checked at every step of the walk,
+// not after it), so context and noise links, and links the wrong way round,
+// cost nothing. The bound 4 in the pattern is the longest chain
 // searched (Cypher takes no parameter there): to search longer chains, edit it
 // AND set $maxHops to the same number. The type lists are the domain's;
 // `statecrime chains` passes them.
@@ -35,7 +37,9 @@
 // @param crime: null
 // @param limit: 1000
 MATCH (s:Entity {id: $state})
-MATCH p = (s)-[:TASKS|DIRECTS|PAYS|USES_AS_PROXY|SPONSORS|LEADS|TARGETS|PERPETRATED|PART_OF|MEMBER_OF|ATTRIBUTED_TO*1..4]-(x:Entity)
+MATCH p = (s) ((a)-[r:TASKS|DIRECTS|PAYS|USES_AS_PROXY|SPONSORS|LEADS|TARGETS|PERPETRATED|PART_OF|MEMBER_OF|ATTRIBUTED_TO]-(b)
+  WHERE (type(r) IN $forwardTypes AND startNode(r) = a)
+     OR (type(r) IN $backwardTypes AND endNode(r) = a)){1,4} (x:Entity)
 WHERE length(p) <= $maxHops
   // each hop crossed as declared: forward from node i, or backward into node i
   AND all(i IN range(0, length(p) - 1) WHERE
