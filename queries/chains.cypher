@@ -37,9 +37,9 @@
 // @param crime: null
 // @param limit: 1000
 MATCH (s:Entity {id: $state})
-MATCH p = (s) ((a)-[r:TASKS|DIRECTS|PAYS|USES_AS_PROXY|SPONSORS|LEADS|TARGETS|PERPETRATED|PART_OF|MEMBER_OF|ATTRIBUTED_TO]-(b)
-  WHERE (type(r) IN $forwardTypes AND startNode(r) = a)
-     OR (type(r) IN $backwardTypes AND endNode(r) = a)){1,4} (x:Entity)
+MATCH p = (s) ((here)-[step:TASKS|DIRECTS|PAYS|USES_AS_PROXY|SPONSORS|LEADS|TARGETS|PERPETRATED|PART_OF|MEMBER_OF|ATTRIBUTED_TO]-(:Entity)
+  WHERE (type(step) IN $forwardTypes AND startNode(step) = here)
+     OR (type(step) IN $backwardTypes AND endNode(step) = here)){1,4} (x:Entity)
 WHERE length(p) <= $maxHops
   // each hop crossed as declared: forward from node i, or backward into node i
   AND all(i IN range(0, length(p) - 1) WHERE

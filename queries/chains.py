@@ -74,7 +74,7 @@ _TYPED = "){{1,{n}}} (x:Entity)"
 _ONE_STATE = "MATCH (s:Entity {id: $state})"
 _EVERY_STATE = "MATCH (s:State)"
 
-if query("chains").text.count("[r:" + "|".join(CHAIN_TYPES) + "]") != 2:
+if query("chains").text.count(":" + "|".join(CHAIN_TYPES) + "]") != 2:
     raise ValueError(
         "queries/chains.cypher must name the domain's chain types "
         f"({'|'.join(CHAIN_TYPES)}) in its pattern and in its maximality check"
