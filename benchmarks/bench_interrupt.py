@@ -29,14 +29,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from synthetic import synthetic_document
 
 from statecrime.graph.connect import open_store
 from statecrime.graph.embedded import end_process
 from statecrime.loaders.load import load_paths
 from tests.support.processes import Command, plain_lines, private_dirs_of
+from tests.support.synthetic import synthetic_document
 
 NOTHING = "interrupted: nothing was written"
 

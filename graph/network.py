@@ -14,13 +14,14 @@ entities are not nodes: they are evidence on edges and nodes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from statecrime.graph import domain
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.store import Store
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def source_record(source: Entity) -> dict[str, Any]:
@@ -55,6 +56,7 @@ def edge_record(link: Link, sources: dict[str, Entity]) -> dict[str, Any]:
 
 def to_networkx(entities: Iterable[Entity], links: Iterable[Link]) -> nx.MultiDiGraph:
     """Build the graph; links whose ends are not among ``entities`` are left out."""
+    import networkx as nx
     graph = nx.MultiDiGraph()
     sources: dict[str, Entity] = {}
     actors = []

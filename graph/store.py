@@ -5,13 +5,14 @@ Cypher, so there is one code path. A :class:`Store` is a driver plus the name of
 the database; :func:`statecrime.graph.connect.open_store` makes one from a folder
 or a URI.
 
-Writes are batched ``UNWIND $rows ... MERGE`` statements inside one transaction
-per load, so a load is all or nothing.
+Writes are batched ``UNWIND $rows ...`` statements inside one transaction per
+load, so a load is all or nothing; the stored records a load merges with are
+read inside that same transaction (:meth:`Store.merge_write`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -163,6 +164,56 @@ def _merge_links_text(relation: str) -> CypherText:
 MERGE_LINKS: dict[str, CypherText] = {name: _merge_links_text(name) for name in domain.RELATIONS}
 
 
+def _create_links_text(relation: str) -> CypherText:
+    """The CREATE for links the writer knows are new: it read the stored ones in its transaction.
+
+    Cheaper than MERGE, which looks for the link among every link of its source first.
+    """
+    if relation not in domain.RELATIONS:
+        raise ValueError(f"unknown relation type {relation!r}")
+    return declare(
+        f"store.create_links.{relation}",
+        f"""
+        UNWIND $rows AS row
+        MATCH (a:Entity {{id: row.source}})
+        MATCH (b:Entity {{id: row.target}})
+        CREATE (a)-[r:{relation}]->(b)
+        SET r = row.props
+        """,
+        rows=[{"source": "a", "target": "b", "props": {"grading": "B2", "sources": ["s"]}}],
+    )
+
+
+CREATE_LINKS: dict[str, CypherText] = {
+    name: _create_links_text(name) for name in domain.RELATIONS
+}
+LOCK_ENTITIES = declare(
+    "store.lock_entities",
+    """
+    UNWIND $ids AS id
+    MATCH (n:Entity {id: id})
+    SET n.id = n.id
+    """,
+    ids=["ru"],
+)
+"""Takes Neo4j's write lock on each stored entity a load touches, before it reads them.
+
+Two loads into one Neo4j at once then merge one after the other: the second
+reads what the first committed, so neither loses the other's sources or
+aliases. (A link's MERGE and SET lock both its ends, so locking the ends
+guards the links too.) The embedded store needs no lock: one process holds it,
+and its transactions are optimistic, refusing a conflicting commit.
+"""
+WRITE_BATCH_SIZE = 5000
+"""Rows per write statement: fewer round trips, each still a bounded parameter list."""
+
+
+Changes = Callable[
+    [dict[str, Entity], dict[tuple[str, str, str], Link]], tuple[list[Entity], list[Link]]
+]
+"""What a load writes, given the stored versions of its entities and links."""
+
+
 def _chunks(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[Any]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -298,6 +349,100 @@ class Store:
                     with suppress(Exception):
                         tx.rollback()
                 raise
+
+    def merge_write(
+        self,
+        entity_ids: Iterable[str],
+        link_keys: Iterable[tuple[str, str, str]],
+        changes: Changes,
+        retire: Sequence[str] = (),
+    ) -> None:
+        """Read the stored records, merge and write, all in one write transaction.
+
+        ``changes(stored_entities, stored_links)`` gets the stored versions of the
+        batch's entities and links (read inside this transaction, after Neo4j's
+        locks are taken) and returns what to write. Links are fetched only where
+        both ends were stored before: a link to a new entity cannot exist, so a
+        load into an empty store reads nothing but one indexed lookup per id.
+        Entities and links not stored are created (CREATE), stored ones updated.
+        ``retire`` lists nodes that entity resolution merged away: removed first,
+        with their links (the batch holds those links re-pointed to the survivor).
+        """
+        ids = sorted(set(entity_ids))
+        with self.session() as session:
+            tx = session.begin_transaction()
+            try:
+                if self.engine == "neo4j":
+                    for chunk in _chunks(ids, WRITE_BATCH_SIZE):
+                        tx.run(LOCK_ENTITIES.text, ids=list(chunk)).consume()
+                for chunk in _chunks(list(retire)):
+                    tx.run(RETIRE_ENTITIES.text, ids=list(chunk)).consume()
+                stored: dict[str, Entity] = {}
+                for chunk in _chunks(ids):
+                    for row in tx.run(FETCH_ENTITIES.text, ids=list(chunk)):
+                        entity = entity_from_properties(row["props"])
+                        stored[entity.id] = entity
+                wanted = [
+                    {"source": a, "type": t, "target": b}
+                    for a, t, b in sorted(set(link_keys))
+                    if a in stored and b in stored
+                ]
+                stored_links: dict[tuple[str, str, str], Link] = {}
+                for chunk in _chunks(wanted):
+                    for row in tx.run(FETCH_LINKS.text, keys=list(chunk)):
+                        link = link_from_properties(
+                            row["source"], row["type"], row["target"], row["props"]
+                        )
+                        stored_links[link.key] = link
+                entities, links = changes(stored, stored_links)
+                self._write_known(tx, entities, links, set(stored), set(stored_links))
+                # a signal waits for the commit, so the report can say what it wrote
+                with interrupts.deferred(finish=True):
+                    tx.commit()
+                    if entities or links or retire:
+                        interrupts.committed(
+                            f"{len(entities)} entities and {len(links)} links were committed"
+                        )
+            except BaseException:
+                if tx.closed() is False:
+                    # the error (or the signal) is what the caller must see, not the rollback's
+                    with suppress(Exception):
+                        tx.rollback()
+                raise
+
+    @staticmethod
+    def _write_known(
+        tx: Transaction,
+        entities: Sequence[Entity],
+        links: Sequence[Link],
+        stored_ids: set[str],
+        stored_keys: set[tuple[str, str, str]],
+    ) -> None:
+        """Write, knowing which entities and links are stored: CREATE the others."""
+        updates: list[dict[str, Any]] = []
+        creates: dict[str, list[dict[str, Any]]] = {}
+        for entity in entities:
+            row = {"id": entity.id, "props": entity_properties(entity)}
+            if entity.id in stored_ids:
+                updates.append(row)
+            else:
+                creates.setdefault(entity.kind, []).append(row)
+        for chunk in _chunks(updates, WRITE_BATCH_SIZE):
+            tx.run(UPDATE_ENTITIES.text, rows=list(chunk)).consume()
+        for kind, rows in creates.items():
+            for chunk in _chunks(rows, WRITE_BATCH_SIZE):
+                tx.run(CREATE_ENTITIES[kind].text, rows=list(chunk)).consume()
+        new: dict[str, list[dict[str, Any]]] = {}
+        old: dict[str, list[dict[str, Any]]] = {}
+        for link in links:
+            target = old if link.key in stored_keys else new
+            target.setdefault(link.type, []).append(
+                {"source": link.source, "target": link.target, "props": link_properties(link)}
+            )
+        for texts, groups in ((MERGE_LINKS, old), (CREATE_LINKS, new)):
+            for relation, rows in groups.items():
+                for chunk in _chunks(rows, WRITE_BATCH_SIZE):
+                    tx.run(texts[relation].text, rows=list(chunk)).consume()
 
     @staticmethod
     def _write_in(tx: Transaction, entities: Sequence[Entity], links: Sequence[Link]) -> None:

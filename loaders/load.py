@@ -107,11 +107,11 @@ def load_paths(
     stored: dict[str, Entity] = {}
 
     def existing_kinds(ids: Iterable[str]) -> dict[str, str]:
-        # fetched once: the comparison below reuses what the checks fetched
+        # kept: entity resolution compares the batch with these stored records
         stored.update(store.fetch_entities(ids))
         return {i: e.kind for i, e in stored.items()}
 
-    # readers tell what they skip while they are read, and records may be read lazily
+    # readers tell what they skip while they are read, and records are read lazily
     with reading(options) as notes:
         records = read_paths(paths, fmt)
         on_progress("checking", 1, 4)
@@ -119,30 +119,41 @@ def load_paths(
     report = LoadReport(files=[str(p) for p in paths], skipped=notes.skipped)
     report.unmapped = notes.unmapped
     if resolution:
-        origins = {
-            str(r.data.get("id")): f"{r.file}: {r.where}"
-            for r in (records if isinstance(records, list) else [])
-            if r.section == "entity"
-        }
-        batch = resolve(batch, store, stored, judgements, origins=origins)
-    on_progress("comparing with the store", 2, 4)
-    entities, links = _changes(store, batch, stored, report)
-    on_progress("writing", 3, 4)
+        batch = resolve(batch, store, stored, judgements)
     retired = list(getattr(batch, "retired", []))
     report.merged, report.removed = list(getattr(batch, "merged", [])), retired
-    if entities or links or retired:
-        store.write(entities, links, retired)
+    on_progress("comparing with the store and writing", 2, 4)
+
+    def changes(
+        stored_entities: dict[str, Entity], stored_links: dict[tuple[str, str, str], Link]
+    ) -> tuple[list[Entity], list[Link]]:
+        # called inside the write transaction, with what it read: the merge sees
+        # what is stored when the load commits, not when it was checked
+        fresh = LoadReport(files=report.files)
+        made = _changes(batch, stored_entities, stored_links, fresh)
+        report.entities, report.sources, report.links = fresh.entities, fresh.sources, fresh.links
+        return made
+
+    store.merge_write(
+        [*batch.entities, *(end for key in batch.links for end in (key[0], key[2]))],
+        batch.links,
+        changes,
+        retire=retired,
+    )
     on_progress("done", 4, 4)
     return report
 
 
 def _changes(
-    store: Store, batch: Batch, stored_entities: Mapping[str, Entity], report: LoadReport
+    batch: Batch,
+    stored_entities: Mapping[str, Entity],
+    stored_links: Mapping[tuple[str, str, str], Link],
+    report: LoadReport,
 ) -> tuple[list[Entity], list[Link]]:
     """The merged records that differ from the store, counting as it goes.
 
-    ``stored_entities`` holds the stored versions of the batch's entities (those
-    not in it are new).
+    ``stored_entities`` and ``stored_links`` hold the stored versions of the
+    batch's records (those not in them are new).
     """
     entities: list[Entity] = []
     for entity_id, entity in batch.entities.items():
@@ -150,7 +161,6 @@ def _changes(
         merged = _change(stored_entities.get(entity_id), entity, tally)
         if merged is not None:
             entities.append(merged)
-    stored_links = store.fetch_links(batch.links)
     links: list[Link] = []
     for key, link in batch.links.items():
         merged_link = _change(stored_links.get(key), link, report.links)

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from statecrime.graph import domain
 from statecrime.graph.store import Store
 from statecrime.queries.files import query
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 DEFAULT_EXCLUDE: tuple[str, ...] = domain.CONTEXT_TYPES
 SEED = 20230717
@@ -43,6 +44,7 @@ def is_crime(attrs: dict[str, Any]) -> bool:
 
 def pull_network(store: Store, exclude: Sequence[str] = DEFAULT_EXCLUDE) -> nx.MultiDiGraph:
     """The network as stored (minus Sources and excluded types): a directed multigraph."""
+    import networkx as nx
     graph = nx.MultiDiGraph()
     rows = store.read(query("network"), excludeTypes=list(exclude))
     for row in rows:
@@ -57,6 +59,7 @@ def pull_network(store: Store, exclude: Sequence[str] = DEFAULT_EXCLUDE) -> nx.M
 
 def projection(graph: nx.MultiDiGraph) -> nx.Graph:
     """The undirected simple graph the analyses use, built in sorted order, isolates dropped."""
+    import networkx as nx
     weights: dict[tuple[str, str], int] = {}
     for a, b in graph.edges():
         pair = (a, b) if a <= b else (b, a)
@@ -109,6 +112,7 @@ class Communities:
 
 def rank_brokers(graph: nx.MultiDiGraph, limit: int | None = 10) -> list[Broker]:
     """The brokers of ``graph``, greatest state-crime betweenness first (then overall, then id)."""
+    import networkx as nx
     simple = projection(graph)
     states = [n for n, a in simple.nodes(data=True) if a.get("kind") == "State"]
     crime = [n for n, a in simple.nodes(data=True) if is_crime(a)]
@@ -133,6 +137,7 @@ def rank_brokers(graph: nx.MultiDiGraph, limit: int | None = 10) -> list[Broker]
 
 def find_communities(graph: nx.MultiDiGraph, seed: int = SEED) -> Communities:
     """Louvain communities of ``graph``'s projection, largest first, singletons left out."""
+    import networkx as nx
     simple = projection(graph)
     isolated = graph.number_of_nodes() - simple.number_of_nodes()
     if simple.number_of_nodes() == 0:

@@ -1,15 +1,13 @@
-// An entity's neighbourhood: every entity within 2 hops of it (links of any
-// type, either direction, but not across the context relations in $skip) and
-// every link among them, for the HTML view.
+// An entity's neighbourhood: every entity within 2 hops of it (either direction,
+// through links of every type but the context ones, BASED_IN and SANCTIONED_BY,
+// whose hubs would pull in thousands of unrelated entities) and every link among
+// them, for the HTML view. `statecrime around` runs the same text with the
+// context types in the pattern too when asked to cross them.
 // The bound 2 in the pattern is the radius: edit it for a wider or narrower one
 // (Cypher takes no parameter there; `statecrime around --hops` does it for you).
-// $skip lists relations that give context rather than connection (SANCTIONED_BY,
-// BASED_IN: every sanctioned group meets at the sanctioning state); [] crosses all.
 // @param id: "evil-corp"
-// @param skip: ["SANCTIONED_BY", "BASED_IN"]
 MATCH (c:Entity {id: $id})
-OPTIONAL MATCH p = (c)-[*1..2]-(n:Entity)
-WHERE none(r IN relationships(p) WHERE type(r) IN $skip)
+OPTIONAL MATCH (c)-[:TASKS|DIRECTS|PAYS|USES_AS_PROXY|SPONSORS|TOLERATES|PART_OF|LEADS|MEMBER_OF|OWNS|ENABLES|LINKED_TO|LAUNDERS_FOR|TARGETS|PERPETRATED|ATTRIBUTED_TO*1..2]-(n:Entity)
 WITH c, collect(DISTINCT n) AS others
 WITH [c] + [n IN others WHERE n <> c] AS ns
 UNWIND ns AS a

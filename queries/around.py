@@ -1,8 +1,9 @@
 """An entity's neighbourhood: what lies within k hops of it, for the HTML view.
 
 ``queries/around.cypher`` returns the entities within ``hops`` links of the
-centre (any type, either direction) and every link among them: the induced
-subgraph, as networkx's ``ego_graph`` on the undirected graph would give. The
+centre (either direction, not through context links unless asked) and every
+link among them: the induced subgraph, as networkx's ``ego_graph`` on the
+undirected graph of the crossed links would give. The
 Source records the links cite are fetched too, so :meth:`Neighbourhood.graph`
 builds the view's graph with its evidence resolved.
 
@@ -23,6 +24,7 @@ from typing import Any
 import networkx as nx
 
 from statecrime.graph import domain
+from statecrime.graph.cypher import declare
 from statecrime.graph.grading import Grading, GradingError
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.network import to_networkx
@@ -37,7 +39,21 @@ HOP_BOUNDS = range(1, 4)
 DEFAULT_CAP = 50
 """A node with more new neighbours than this shows this many and a "+N more"."""
 
-TEXTS = variants("around", "[*1..{n}]", HOP_BOUNDS)
+_NOT_CONTEXT = "|".join(t for t in domain.RELATIONS if t not in domain.CONTEXT_TYPES)
+_EVERY_TYPE = "|".join(domain.RELATIONS)
+
+TEXTS = variants("around", f"[:{_NOT_CONTEXT}*1..{{n}}]", HOP_BOUNDS)
+"""Crossing every link type but ``domain.CONTEXT_TYPES`` (the default)."""
+
+THROUGH_CONTEXT_TEXTS = {
+    n: declare(
+        f"{text.name}.through_context",
+        text.text.replace(f"[:{_NOT_CONTEXT}*", f"[:{_EVERY_TYPE}*", 1),
+        **text.params,
+    )
+    for n, text in TEXTS.items()
+}
+"""Crossing context links too: a typed pattern still, so the plan is the same shape."""
 
 
 @dataclass
@@ -100,8 +116,9 @@ def find_around(
     """
     if cap is not None and cap < 1:
         raise ValueError(f"the cap must be at least 1, not {cap}")
-    skip = [] if through_context else list(domain.CONTEXT_TYPES)
-    rows = store.read(pick(TEXTS, hops, "--hops"), id=entity_id, skip=skip)
+    texts = THROUGH_CONTEXT_TEXTS if through_context else TEXTS
+    skip = set() if through_context else set(domain.CONTEXT_TYPES)
+    rows = store.read(pick(texts, hops, "--hops"), id=entity_id)
     if not rows:
         return None
     entities = {e.id: e for e in (entity_from_properties(p) for p in rows[0]["entities"])}
@@ -112,7 +129,7 @@ def find_around(
         ),
         key=lambda link: link.key,
     )
-    shown, held_by = _capped(entity_id, hops, entities, links, set(skip), cap)
+    shown, held_by = _capped(entity_id, hops, entities, links, skip, cap)
     held = {n for _count, ids in held_by.values() for n in ids}
     kept_links = [lk for lk in links if lk.source in shown and lk.target in shown]
     held_links = [

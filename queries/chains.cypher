@@ -13,11 +13,17 @@
 // Every hop must meet $minGrading in both Admiralty dimensions (null: any) and be
 // in force on $asOf (an ISO day; null: any time). $targetCountry keeps chains
 // whose last entity has that country; $crime those with an entity of that crime
-// type. $state is an entity id (null: every state).
+// type. $state is an entity id, looked up through the unique id index; for every
+// state, `statecrime chains` runs the same text starting from MATCH (s:State).
 //
-// The bound 4 in the pattern is the longest chain searched (Cypher takes no
-// parameter there): to search longer chains, edit it AND set $maxHops to the same
-// number. The type lists are the domain's; `statecrime chains` passes them.
+// Only the relation types a chain may cross are walked (the pattern names them:
+// the FORWARD and BACKWARD types of the domain), each only the way a chain may
+// cross it (the quantified pattern's WHERE, checked at every step of the walk,
+// not after it), so context and noise links, and links the wrong way round,
+// cost nothing. The bound 4 in the pattern is the longest chain
+// searched (Cypher takes no parameter there): to search longer chains, edit it
+// AND set $maxHops to the same number. The type lists are the domain's;
+// `statecrime chains` passes them.
 // @param state: "ru"
 // @param maxHops: 4
 // @param forwardTypes: ["TASKS", "DIRECTS", "PAYS", "USES_AS_PROXY", "SPONSORS", "LEADS", "TARGETS", "PERPETRATED"]
@@ -30,9 +36,10 @@
 // @param targetCountry: null
 // @param crime: null
 // @param limit: 1000
-MATCH (s:Entity)
-WHERE s.id = $state OR ($state IS NULL AND s:State)
-MATCH p = (s)-[*1..4]-(x:Entity)
+MATCH (s:Entity {id: $state})
+MATCH p = (s) ((here)-[step:TASKS|DIRECTS|PAYS|USES_AS_PROXY|SPONSORS|LEADS|TARGETS|PERPETRATED|PART_OF|MEMBER_OF|ATTRIBUTED_TO]-(:Entity)
+  WHERE (type(step) IN $forwardTypes AND startNode(step) = here)
+     OR (type(step) IN $backwardTypes AND endNode(step) = here)){1,4} (x:Entity)
 WHERE length(p) <= $maxHops
   // each hop crossed as declared: forward from node i, or backward into node i
   AND all(i IN range(0, length(p) - 1) WHERE
@@ -56,7 +63,7 @@ WHERE length(p) <= $maxHops
 WITH p, x, last(relationships(p)) AS lastHop
 // maximal: no hop the same rules allow carries the chain further
 WHERE (length(p) >= $maxHops OR NOT EXISTS {
-        MATCH (x)-[r]-(y:Entity)
+        MATCH (x)-[r:TASKS|DIRECTS|PAYS|USES_AS_PROXY|SPONSORS|LEADS|TARGETS|PERPETRATED|PART_OF|MEMBER_OF|ATTRIBUTED_TO]-(y:Entity)
         WHERE NOT y IN nodes(p)
           AND ((type(r) IN $forwardTypes AND startNode(r) = x)
             OR (type(r) IN $backwardTypes AND endNode(r) = x))

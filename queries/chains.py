@@ -37,16 +37,19 @@ independent networkx answer):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from statecrime.graph import domain
+from statecrime.graph.cypher import declare
 from statecrime.graph.grading import Grading
 from statecrime.graph.network import to_networkx
 from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
 from statecrime.queries.evidence import Hop, Route, attach
+from statecrime.queries.files import query
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Chain", "ChainFilterError", "Hop", "find_chains"]
 
@@ -64,7 +67,32 @@ assert all(
     domain.RELATIONS[t].stage is domain.Stage.ACT and t in domain.FORWARD_TYPES for t in END_TYPES
 ), "END_TYPES must be forward act relations of the domain"
 
-TEXTS = variants("chains", "[*1..{n}]", HOP_BOUNDS)
+CHAIN_TYPES: tuple[str, ...] = domain.FORWARD_TYPES + domain.BACKWARD_TYPES
+"""The relation types a chain may cross: the only ones the query walks."""
+
+_TYPED = "){{1,{n}}} (x:Entity)"
+_ONE_STATE = "MATCH (s:Entity {id: $state})"
+_EVERY_STATE = "MATCH (s:State)"
+
+if query("chains").text.count(":" + "|".join(CHAIN_TYPES) + "]") != 2:
+    raise ValueError(
+        "queries/chains.cypher must name the domain's chain types "
+        f"({'|'.join(CHAIN_TYPES)}) in its pattern and in its maximality check"
+    )
+
+TEXTS = variants("chains", _TYPED, HOP_BOUNDS)
+"""From one entity, found through the unique id index (``$state``)."""
+
+EVERY_STATE_TEXTS = {
+    n: declare(
+        f"{text.name}.every_state",
+        text.text.replace(_ONE_STATE, _EVERY_STATE, 1),
+        **{k: v for k, v in text.params.items() if k != "state"},
+    )
+    for n, text in TEXTS.items()
+}
+"""From every State: a label scan, not a filter ``s.id = $state OR $state IS NULL``,
+which no engine answers from the index."""
 
 
 class ChainFilterError(ValueError):
@@ -135,11 +163,10 @@ def find_chains(
     on a filter it cannot use, and ``BoundError`` when ``max_hops`` is outside
     1-6. ``limit`` keeps the first chains in the stable order.
     """
-    text = pick(TEXTS, max_hops)
+    text = pick(TEXTS if state is not None else EVERY_STATE_TEXTS, max_hops)
     params = check_filters(min_grading, as_of, target_country, crime)
-    rows = store.read(
-        text, state=state, maxHops=max_hops, limit=NO_LIMIT, **chain_params(), **params
-    )
+    start = {"state": state} if state is not None else {}
+    rows = store.read(text, **start, maxHops=max_hops, limit=NO_LIMIT, **chain_params(), **params)
     chains: dict[str, Chain] = {}
     for row in rows:
         chain = _chain(row)

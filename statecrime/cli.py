@@ -18,7 +18,6 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from neo4j.exceptions import Neo4jError
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from statecrime import interrupts
 from statecrime.cli_common import Settings, fail, settings, store_for
@@ -139,6 +138,8 @@ def load_with_progress(
     store: Store, paths: list[Path], fmt: str | None, **options: Any
 ) -> LoadReport:
     """Load, showing a progress bar on the terminal while it runs (never in pipes)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

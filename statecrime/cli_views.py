@@ -184,15 +184,25 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def export(
         ctx: typer.Context,
-        to: Annotated[str, typer.Option("--to", help="graphml, gexf, json, stix or ftm.")] = "json",
+        to: Annotated[
+            str,
+            typer.Option(
+                "--to",
+                help="graphml, gexf, json, stix, ftm, or neo4j-import (CSV files for "
+                "neo4j-admin, --output is a folder).",
+            ),
+        ] = "json",
         output: Annotated[
             Path | None, typer.Option("--output", "-o", help="The file to write.")
         ] = None,
         max_tlp: Annotated[str | None, typer.Option("--max-tlp", help=TLP_HELP)] = None,
     ) -> None:
         """Export the graph for Gephi, Cytoscape or scripts (JSON loads back with `load`)."""
+        if to == "neo4j-import":
+            _export_neo4j_import(ctx, output or Path("statecrime-neo4j-import"), max_tlp)
+            return
         if to not in ("graphml", "gexf", "json", "stix", "ftm"):
-            raise fail("--to takes graphml, gexf, json, stix or ftm")
+            raise fail("--to takes graphml, gexf, json, stix, ftm or neo4j-import")
         level = _check_tlp(max_tlp)
         target = output or Path(f"statecrime-export.{to}")
         with store_for(ctx) as store:
@@ -208,3 +218,26 @@ def register(app: typer.Typer) -> None:
         }
         emit(settings(ctx).format, "export", row, [row], list(row), title="Export written")
 
+
+
+def _export_neo4j_import(ctx: typer.Context, folder: Path, max_tlp: str | None) -> None:
+    """Write the neo4j-admin CSV files of the whole store and print the import command."""
+    from statecrime.views.neo4j_import import ExportValueError, export_neo4j_import
+
+    if max_tlp is not None:
+        raise fail("--max-tlp is not available with --to neo4j-import: it copies the whole store")
+    with store_for(ctx) as store:
+        entities, links = store.all_entities(), store.all_links()
+    try:
+        files, command = export_neo4j_import(entities, links, folder)
+    except ExportValueError as exc:
+        raise fail(str(exc)) from None
+    row = {
+        "output": str(folder.resolve()),
+        "format": "neo4j-import",
+        "files": len(files),
+        "nodes": len(entities),
+        "links": len(links),
+        "command": command,
+    }
+    emit(settings(ctx).format, "export", row, [row], list(row), title="Export written")

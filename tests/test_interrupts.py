@@ -18,7 +18,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from statecrime.graph.connect import open_store
 from statecrime.loaders.load import load_paths
 from tests.support.processes import Command, plain_lines, private_dirs_of
 from tests.support.stores import ROOT, curated_files
+from tests.support.synthetic import synthetic_records
 
 END_WITHIN = 5.0
 """The promise: a command ends within 5 s of the signal."""
@@ -49,10 +49,7 @@ def _counts(folder: Path) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def _synthetic_text(entities: int, seed: int) -> str:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from synthetic import synthetic_document  # benchmarks/synthetic.py: invented records
-
-    return json.dumps(synthetic_document(entities, seed=seed))
+    return json.dumps(synthetic_records(entities, seed=seed))
 
 
 @pytest.fixture(scope="module")

@@ -171,11 +171,17 @@ def test_paths_exclude_and_limit(graph_store) -> None:
 # --- around ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("through_context", [False, True])
 @pytest.mark.parametrize(("center", "hops"), [("grp1", 1), ("grp1", 2), ("rec2", 3), ("s3", 1)])
-def test_around_is_the_ego_graph(graph_store, center, hops) -> None:
-    hood = find_around(graph_store, center, hops, through_context=True, cap=None)
+def test_around_is_the_ego_graph(graph_store, center, hops, through_context) -> None:
+    hood = find_around(graph_store, center, hops, through_context=through_context, cap=None)
     assert hood is not None
-    nodes = set(nx.ego_graph(_undirected(), center, radius=hops).nodes)
+    crossed = [
+        link
+        for link in LINKS
+        if through_context or link["type"] not in domain.CONTEXT_TYPES
+    ]
+    nodes = set(nx.ego_graph(_undirected(crossed), center, radius=hops).nodes)
     assert hood.cut == []
     assert {e.id for e in hood.entities} == nodes
     expected_links = {

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 import networkx as nx
@@ -38,6 +38,9 @@ from statecrime.graph.dates import DateError, PartialDate
 from statecrime.graph.grading import CREDIBILITY, RELIABILITY, Grading, GradingError, worst
 from statecrime.views import layout, webgl
 from statecrime.views.files import write_text
+
+if TYPE_CHECKING:
+    pass
 
 SizeBy = Literal["degree", "betweenness"]
 Renderer = Literal["auto", "canvas", "webgl"]

@@ -15,11 +15,12 @@ evidence: if every source it had is withheld, the link is withheld with them.
 
 from __future__ import annotations
 
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from statecrime.graph.domain import tlp_rank
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def _allowed(marking: object, limit: int) -> bool:
@@ -39,6 +40,7 @@ def restrict_tlp(graph: nx.MultiDiGraph, max_tlp: str) -> nx.MultiDiGraph:
     sources were all withheld is dropped, as are the edges of a withheld entity.
     The input graph is not changed.
     """
+    import networkx as nx
     limit = tlp_rank(max_tlp)
     result = nx.MultiDiGraph()
     result.graph.update(graph.graph)
