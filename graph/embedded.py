@@ -1,11 +1,6 @@
 """The embedded default store: ArcadeDB run in this process, spoken to over Bolt.
 
-The engine is the PyPI package ``arcadedb``: ArcadeDB compiled ahead of time
-into a native library (GraalVM native image), so a command starts no Java
-runtime (0.3 s to a listening server against 1.8 s for the JVM builds, see
-benchmarks/README.md). Its JVM twin ``arcadedb-jvm`` installs the same
-``arcadedb`` module with the same API; with it installed instead, the JVM is
-started here with our logging settings. We start its server
+``arcadedb-embedded`` bundles ArcadeDB and a Java runtime. We start its server
 with only the Bolt plugin, every listener on 127.0.0.1 on free ports, and a root
 password drawn at random for this run and held only in memory: nothing on disk
 lets another user in. The server's configuration lives in a private temporary
@@ -331,7 +326,7 @@ def _jvm_signal_and_crash_args(private_dir: Path) -> list[str]:
 def _start_jvm(private_dir: Path) -> None:
     """Start the JVM once per process, quiet unless debugging, deaf to our signals."""
     import jpype
-    from arcadedb import jvm
+    from arcadedb_embedded import jvm
 
     if jpype.isJVMStarted():
         return
