@@ -112,14 +112,17 @@ def load_paths(
         return {i: e.kind for i, e in stored.items()}
 
     # readers tell what they skip while they are read, and records are read lazily
+    origins: dict[str, str] = {}
     with reading(options) as notes:
         records = read_paths(paths, fmt)
+        if resolution:
+            records = _noting_origins(records, origins)
         on_progress("checking", 1, 4)
         batch = check_records(records, existing_kinds)
     report = LoadReport(files=[str(p) for p in paths], skipped=notes.skipped)
     report.unmapped = notes.unmapped
     if resolution:
-        batch = resolve(batch, store, stored, judgements)
+        batch = resolve(batch, store, stored, judgements, origins=origins)
     retired = list(getattr(batch, "retired", []))
     report.merged, report.removed = list(getattr(batch, "merged", [])), retired
     on_progress("comparing with the store and writing", 2, 4)
@@ -142,6 +145,15 @@ def load_paths(
     )
     on_progress("done", 4, 4)
     return report
+
+
+def _noting_origins(records: Iterable[RawRecord], origins: dict[str, str]) -> Iterator[RawRecord]:
+    """Pass the records on, noting where each entity was read (``file: where``) for the
+    merge records that entity resolution writes."""
+    for record in records:
+        if record.section == "entity":
+            origins[str(record.data.get("id"))] = f"{record.file}: {record.where}"
+        yield record
 
 
 def _changes(

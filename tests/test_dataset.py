@@ -187,8 +187,9 @@ def test_the_cyber_groups_carry_their_attack_and_misp_ids(dataset) -> None:
     by_id = {e.id: e for e in entities}
     for group in ATTACK_AND_MISP:
         ids = by_id[group].identifiers
-        assert re.fullmatch(r"G\d{4}", str(ids.get("mitre-attack", ""))), group
-        assert re.fullmatch(r"[0-9a-f-]{36}", str(ids.get("misp-galaxy", ""))), group
+        attack, misp = ids.get("mitre-attack", []), ids.get("misp-galaxy", [])
+        assert attack and all(re.fullmatch(r"G\d{4}", i) for i in attack), group
+        assert misp and all(re.fullmatch(r"[0-9a-f-]{36}", i) for i in misp), group
     assert "Silk Typhoon" not in by_id["apt27"].aliases, "Silk Typhoon is HAFNIUM's name in ATT&CK"
 
 

@@ -97,12 +97,6 @@ def clean_neo4j(neo4j_store: Store) -> Store:
     return neo4j_store
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the load merges each record with the one it read before its write transaction, "
-    "so a concurrent load's aliases and sources are overwritten (the Scale issue moves "
-    "the merge inside the write transaction; remove this mark then)",
-)
 def test_two_concurrent_loads_lose_nothing(clean_neo4j: Store, tmp_path: Path) -> None:
     files = [analyst_file(tmp_path, who) for who in ("A", "B")]
     first = statecrime("load", str(analyst_file(tmp_path, "base")))

@@ -18,6 +18,7 @@ from statecrime.graph.connect import open_store
 from statecrime.graph.store import Store
 from statecrime.loaders.load import load_paths
 from statecrime.queries.adhoc import QueryFailed, QueryTimedOut, WriteRefused, run_cypher
+from tests.support.neo4j import wipe_neo4j
 from tests.support.readonly_routes import LONG_QUERY, ROUTES, Route, snapshot
 from tests.support.stores import curated_files
 
@@ -25,10 +26,7 @@ from tests.support.stores import curated_files
 @pytest.fixture(scope="module")
 def neo4j_curated(neo4j_uri: str) -> Iterator[Store]:
     with open_store(neo4j_uri) as store:
-        with store.session() as session:
-            count = session.run("MATCH (n) RETURN count(n) AS c").single()["c"]
-        if count:
-            pytest.skip(f"the Neo4j database at {neo4j_uri} is not empty; use a fresh one")
+        wipe_neo4j(store)  # the test Neo4j is disposable (tests/support/neo4j.py)
         try:
             load_paths(store, curated_files())
             yield store

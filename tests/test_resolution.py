@@ -69,8 +69,9 @@ def test_merged_away_ids_still_lead_to_the_entity(merged_store: Store) -> None:
     assert current_id(merged_store, LAZARUS_MISP) == "lazarus-group"
     lazarus = merged_store.fetch_entities(["lazarus-group"])["lazarus-group"]
     why = {m["merged"]: m for m in merges_of(lazarus)}
-    assert why[LAZARUS_ATTACK]["rule"] == "name"
-    assert why[LAZARUS_ATTACK]["key"] == "lazarus group"
+    # the curated record carries ATT&CK's group id, so the identifier decides first
+    assert why[LAZARUS_ATTACK]["rule"] == "identifier"
+    assert why[LAZARUS_ATTACK]["key"] == "mitre-attack:G0032", why[LAZARUS_ATTACK]
     assert why[LAZARUS_ATTACK]["kept"] == "lazarus-group"
     assert any(str(ATTACK) in where for where in why[LAZARUS_ATTACK]["records"])
     assert why[LAZARUS_MISP]["load"].startswith("load-")
