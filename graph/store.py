@@ -140,52 +140,35 @@ EXISTING_IDS = declare(
 )
 
 
-def _merge_links_text(relation: str) -> CypherText:
-    """The MERGE for one relation type.
+def _link_write_text(verb: str, relation: str) -> CypherText:
+    """The ``MERGE`` or ``CREATE`` of links of one relation type.
 
     Relationship types cannot be parameters of MERGE on every engine, so there is
     one text per declared type; the type comes from the domain, never from input.
+    ``CREATE`` serves the links the writer knows are new (it read the stored ones
+    in its transaction): cheaper than ``MERGE``, which first looks for the link
+    among every link of its source.
     """
     if relation not in domain.RELATIONS:
         raise ValueError(f"unknown relation type {relation!r}")
     return declare(
-        f"store.merge_links.{relation}",
+        f"store.{verb.lower()}_links.{relation}",
         f"""
         UNWIND $rows AS row
         MATCH (a:Entity {{id: row.source}})
         MATCH (b:Entity {{id: row.target}})
-        MERGE (a)-[r:{relation}]->(b)
+        {verb} (a)-[r:{relation}]->(b)
         SET r = row.props
         """,
         rows=[{"source": "a", "target": "b", "props": {"grading": "B2", "sources": ["s"]}}],
     )
 
 
-MERGE_LINKS: dict[str, CypherText] = {name: _merge_links_text(name) for name in domain.RELATIONS}
-
-
-def _create_links_text(relation: str) -> CypherText:
-    """The CREATE for links the writer knows are new: it read the stored ones in its transaction.
-
-    Cheaper than MERGE, which looks for the link among every link of its source first.
-    """
-    if relation not in domain.RELATIONS:
-        raise ValueError(f"unknown relation type {relation!r}")
-    return declare(
-        f"store.create_links.{relation}",
-        f"""
-        UNWIND $rows AS row
-        MATCH (a:Entity {{id: row.source}})
-        MATCH (b:Entity {{id: row.target}})
-        CREATE (a)-[r:{relation}]->(b)
-        SET r = row.props
-        """,
-        rows=[{"source": "a", "target": "b", "props": {"grading": "B2", "sources": ["s"]}}],
-    )
-
-
+MERGE_LINKS: dict[str, CypherText] = {
+    name: _link_write_text("MERGE", name) for name in domain.RELATIONS
+}
 CREATE_LINKS: dict[str, CypherText] = {
-    name: _create_links_text(name) for name in domain.RELATIONS
+    name: _link_write_text("CREATE", name) for name in domain.RELATIONS
 }
 LOCK_ENTITIES = declare(
     "store.lock_entities",
