@@ -364,7 +364,7 @@ def register(app: typer.Typer) -> None:
         out = chains_output(found, query)
         show(ctx, "chains", out)
         if graph is not None and view is not None:
-            render_html(graph, view, title=out.title, highlight=[c.ids for c in found])
+            render_html(graph, view, title=out.title, highlight=found)
             err_console().print(f"view written to {view}", highlight=False)
 
     @app.command()

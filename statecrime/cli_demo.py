@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
             graph,
             output,
             title="statecrime: proxy chains in the curated dataset",
-            highlight=[c.ids for c in chains],
+            highlight=chains,
         ).resolve()
         if fmt is OutputFormat.json:
             document = {
