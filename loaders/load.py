@@ -19,7 +19,7 @@ from statecrime.graph.model import Entity, Link
 from statecrime.graph.store import Store
 from statecrime.loaders.merge import Record, merge_records
 from statecrime.loaders.problems import LoadError, Problem
-from statecrime.loaders.readers import RawRecord, read_file
+from statecrime.loaders.readers import READERS, RawRecord, read_file
 from statecrime.loaders.resolve import Judgements, resolve
 from statecrime.loaders.summary import ReadOptions, reading
 from statecrime.loaders.validate import Batch, build_batch
@@ -58,6 +58,24 @@ class LoadReport:
         }
 
 
+def expand_folders(paths: Sequence[Path]) -> list[Path]:
+    """The files to read: a folder stands for the record files directly in it, in name order.
+
+    Only files whose extension names a format count (``data/curated`` is its
+    YAML files); other files in the folder, and its subfolders, are left alone.
+    """
+    known = {ext for reader in READERS.values() for ext in reader.extensions}
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in known)
+            )
+        else:
+            files.append(path)
+    return files
+
+
 def read_paths(paths: Sequence[Path], fmt: str | None = None) -> Iterator[RawRecord]:
     """Every raw record of every file, read lazily; all files are read even when one fails.
 
@@ -65,8 +83,8 @@ def read_paths(paths: Sequence[Path], fmt: str | None = None) -> Iterator[RawRec
     last good record (see :mod:`statecrime.loaders.readers` on streaming).
     """
     problems: list[Problem] = []
-    for path in paths:
-        yield from read_file(Path(path), fmt, problems)
+    for path in expand_folders(paths):
+        yield from read_file(path, fmt, problems)
     if problems:
         raise LoadError(problems)
 
@@ -119,7 +137,7 @@ def load_paths(
             records = _noting_origins(records, origins)
         on_progress("checking", 1, 4)
         batch = check_records(records, existing_kinds)
-    report = LoadReport(files=[str(p) for p in paths], skipped=notes.skipped)
+    report = LoadReport(files=[str(p) for p in expand_folders(paths)], skipped=notes.skipped)
     report.unmapped = notes.unmapped
     if resolution:
         batch = resolve(batch, store, stored, judgements, origins=origins)

@@ -53,6 +53,18 @@ def test_load_reports_added_then_unchanged(cli_store: str, tmp_path: Path) -> No
     assert document["links"] == {"added": 0, "updated": 0, "unchanged": 2}
 
 
+def test_a_folder_loads_the_record_files_in_it(cli_store: str, tmp_path: Path) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "again.yaml").write_text(RECORDS, encoding="utf-8")
+    (folder / "notes.txt").write_text("not records", encoding="utf-8")
+    code, out = run(cli_store, "--format", "json", "load", str(folder))
+    assert code == 0, out
+    document = json.loads(out)
+    assert document["files"] == [str(folder / "again.yaml")]
+    assert document["entities"]["unchanged"] == 3
+
+
 def test_a_refused_load_exits_non_zero_and_names_the_record(cli_store: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     link = {"source": "ru", "type": "TASKS", "target": "nowhere", "grading": "B2", "sources": ["s1"]}
