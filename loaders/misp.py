@@ -239,6 +239,11 @@ class _Reader:
         if not isinstance(item, dict) or not item.get("value") or not item.get("uuid"):
             raise LoadError([Problem(self.name, where, None, "expected a value with a uuid")])
         meta = item.get("meta") or {}
+        if not isinstance(meta, dict):
+            raise LoadError([Problem(self.name, where, "meta", "expected a mapping")])
+        for key in ("refs", "synonyms", "cfr-suspected-victims"):
+            if not isinstance(meta.get(key) or [], list):
+                raise LoadError([Problem(self.name, where, f"meta.{key}", "expected a list")])
         uuid = str(item["uuid"])
         entity_id = f"misp-{uuid}"
         where = f"{where} ({item['value']})"
