@@ -260,7 +260,7 @@ class _Resolver:
             entity = node.entity
             keys = {f"{MERGED_SCHEME}:{entity.id}"}
             keys |= {f"{s}:{v}" for s, values in entity.identifiers.items() for v in values}
-            for key in keys:
+            for key in sorted(keys):  # sorted: the same input records the same rule key
                 by_identifier.setdefault(key, []).append(node.id)
             if entity.kind in domain.NAME_MATCH_KINDS:
                 name = _name_key(entity.name)
@@ -270,7 +270,7 @@ class _Resolver:
                     key = _name_key(alias)
                     if key and key != name:
                         by_alias.setdefault(key, []).append(node.id)
-        for key, ids in by_identifier.items():
+        for key, ids in sorted(by_identifier.items()):
             for other in ids[1:]:
                 self.union(ids[0], other, RULE_IDENTIFIER, key, cluster_of)
         for key, ids in by_name.items():
