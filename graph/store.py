@@ -88,7 +88,7 @@ def _create_entities_text(kind: str) -> CypherText:
     Why not MERGE on both labels: the embedded store does not use the unique
     index on ``Entity.id`` for a pattern with two labels, so each MERGE scanned
     every node (a load of 20,000 entities took minutes). The writer knows which
-    ids are new (:data:`EXISTING_IDS`, in the same transaction), creates those
+    ids are new (it reads the stored ones in its transaction), creates those
     here and updates the others through :data:`UPDATE_ENTITIES`, which matches
     on ``Entity`` alone and uses the index. A dynamic label (``SET
     n:$(row.kind)``) is no way out: it breaks the embedded store's unique index
@@ -129,15 +129,6 @@ RETIRE_ENTITIES = declare(
     ids=["x"],
 )
 """Entity resolution's one removal: a node merged into another, its links re-pointed."""
-EXISTING_IDS = declare(
-    "store.existing_ids",
-    """
-    UNWIND $ids AS id
-    MATCH (n:Entity {id: id})
-    RETURN n.id AS id
-    """,
-    ids=["ru"],
-)
 
 
 def _link_write_text(verb: str, relation: str) -> CypherText:
@@ -314,24 +305,13 @@ class Store:
         ``retire`` lists nodes that entity resolution merged away: removed first,
         in the same transaction (their links come re-pointed among ``links``).
         """
-        with self.session() as session:
-            tx = session.begin_transaction()
-            try:
-                for chunk in _chunks(list(retire)):
-                    tx.run(RETIRE_ENTITIES.text, ids=list(chunk)).consume()
-                self._write_in(tx, entities, links)
-                # a signal waits for the commit, so the report can say what it wrote
-                with interrupts.deferred(finish=True):
-                    tx.commit()
-                    interrupts.committed(
-                        f"{len(entities)} entities and {len(links)} links were committed"
-                    )
-            except BaseException:
-                if tx.closed() is False:
-                    # the error (or the signal) is what the caller must see, not the rollback's
-                    with suppress(Exception):
-                        tx.rollback()
-                raise
+        ends = (end for link in links for end in (link.source, link.target))
+        self.merge_write(
+            [*(e.id for e in entities), *ends],
+            [link.key for link in links],
+            lambda _entities, _links: (list(entities), list(links)),
+            retire,
+        )
 
     def merge_write(
         self,
@@ -426,33 +406,6 @@ class Store:
             for relation, rows in groups.items():
                 for chunk in _chunks(rows, WRITE_BATCH_SIZE):
                     tx.run(texts[relation].text, rows=list(chunk)).consume()
-
-    @staticmethod
-    def _write_in(tx: Transaction, entities: Sequence[Entity], links: Sequence[Link]) -> None:
-        existing: set[str] = set()
-        for chunk in _chunks([e.id for e in entities]):
-            existing.update(r["id"] for r in tx.run(EXISTING_IDS.text, ids=list(chunk)))
-        updates: list[dict[str, Any]] = []
-        creates: dict[str, list[dict[str, Any]]] = {}
-        for entity in entities:
-            row = {"id": entity.id, "props": entity_properties(entity)}
-            if entity.id in existing:
-                updates.append(row)
-            else:
-                creates.setdefault(entity.kind, []).append(row)
-        for chunk in _chunks(updates):
-            tx.run(UPDATE_ENTITIES.text, rows=list(chunk)).consume()
-        for kind, rows in creates.items():
-            for chunk in _chunks(rows):
-                tx.run(CREATE_ENTITIES[kind].text, rows=list(chunk)).consume()
-        by_type: dict[str, list[dict[str, Any]]] = {}
-        for link in links:
-            by_type.setdefault(link.type, []).append(
-                {"source": link.source, "target": link.target, "props": link_properties(link)}
-            )
-        for relation, rows in by_type.items():
-            for chunk in _chunks(rows):
-                tx.run(MERGE_LINKS[relation].text, rows=list(chunk)).consume()
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Entities by kind and links by type."""
