@@ -11,8 +11,11 @@
  */
 window.statecrimeRenderer = function (ctx) {
   "use strict";
-  var Graph = graphology.MultiDirectedGraph || graphology.MultiGraph;
-  var graph = new Graph();
+  /* One graphology edge per pair of entities and direction: parallel links are drawn
+   * once (arrows keep their direction when a chain is focused), and the pair's card
+   * lists each of them. A simple (not multi) graph
+   * also builds several times faster than a multi-graph at 150,000 links. */
+  var graph = new graphology.Graph({type: "directed", multi: false, allowSelfLoops: true});
   var current = ctx.initial;
   var big = ctx.nodes.length > 1000 || ctx.edges.length > 3000;
   function nodeSize(n) { return n.pseudo ? 6 : 2.5 + Math.min(11, Math.sqrt(n.value || 0) * (big ? 0.9 : 1.6)); }
@@ -23,17 +26,47 @@ window.statecrimeRenderer = function (ctx) {
     graph.addNode(n.id, {x: x, y: -y, size: nodeSize(n), color: n.color, label: n.label,
                          hidden: !current.nodes.has(n.id)});
   });
+  var pairOf = {};   /* link id -> pair key */
+  var pairs = {};    /* pair key -> the link ids it draws, in the data's order */
+  var pairKeys = [];
   ctx.edges.forEach(function (e) {
-    graph.addDirectedEdgeWithKey(e.id, e.from, e.to, {
-      color: e.confirmed ? e.color : e.color + "99", size: e.confirmed ? 1.4 : 0.8,
-      label: e.relType, hidden: !current.edges.has(e.id)
-    });
+    var key;
+    if (graph.hasDirectedEdge(e.from, e.to)) key = graph.directedEdge(e.from, e.to);
+    else {
+      key = "p" + pairKeys.length;
+      pairKeys.push(key);
+      pairs[key] = [];
+      graph.addDirectedEdgeWithKey(key, e.from, e.to, {color: e.color, size: 1, hidden: true});
+    }
+    pairs[key].push(e.id);
+    pairOf[e.id] = key;
   });
+  /* what a pair looks like: its first shown link's colour, solid if one shown link is confirmed */
+  function pairLook(key, view) {
+    var ids = pairs[key], first = null, confirmed = false;
+    for (var i = 0; i < ids.length; i++) {
+      if (!view.edges.has(ids[i])) continue;
+      var e = ctx.edgeById[ids[i]];
+      if (!first) first = e;
+      if (e.confirmed) confirmed = true;
+    }
+    if (!first) return {hidden: true, color: ctx.edgeById[ids[0]].color, size: 1};
+    return {hidden: false, color: confirmed ? first.color : first.color + "99",
+            size: (confirmed ? 1.4 : 0.8) + (ids.length > 1 ? 0.6 : 0)};
+  }
+  pairKeys.forEach(function (key) { graph.mergeEdgeAttributes(key, pairLook(key, current)); });
+  function shownLinks(key) { return pairs[key].filter(function (id) { return current.edges.has(id); }); }
 
   var selectedId = null;
   var hoveredId = null;
   function strongNode(id) { return current.focus ? current.focus.nodes.has(id) : false; }
-  function strongEdge(id) { return current.focus ? current.focus.edges.has(id) : false; }
+  function strongEdge(key) {
+    if (!current.focus) return false;
+    return pairs[key].some(function (id) { return current.focus.edges.has(id); });
+  }
+  function strongLink(key) {
+    return pairs[key].find(function (id) { return current.focus.edges.has(id); });
+  }
 
   function drawLabel(context, data, settings) {
     if (!data.label) return;
@@ -63,7 +96,10 @@ window.statecrimeRenderer = function (ctx) {
     hideEdgesOnMove: big,
     hideLabelsOnMove: big,
     renderEdgeLabels: false,
-    enableEdgeClickEvents: true,
+    /* sigma looks for an edge under the pointer on every mouse down by reading back a pixel
+     * and testing every edge: seconds per drag at 150,000 links. Large graphs find the
+     * clicked pair themselves, on a click only (see clickStage below). */
+    enableEdgeClickEvents: !big,
     enableEdgeHoverEvents: !big,
     labelRenderedSizeThreshold: big ? 11 : 7,
     labelDensity: big ? 0.3 : 1,
@@ -97,11 +133,13 @@ window.statecrimeRenderer = function (ctx) {
       if (!current.focus) return attrs;
       var out = Object.assign({}, attrs);
       if (strongEdge(id)) {
+        var link = ctx.edgeById[strongLink(id)];
         out.strong = true;
         out.size = 3.5;
         out.type = "arrow";
         out.zIndex = 2;
-        out.color = ctx.edgeById[id].color;
+        out.color = link.color;
+        out.label = link.relType;
         out.forceLabel = true;
       } else if (current.focus) {
         out.color = "#eef0f2";
@@ -134,14 +172,49 @@ window.statecrimeRenderer = function (ctx) {
   });
   renderer.on("leaveNode", function () { hoveredId = null; tip.hidden = true; });
   renderer.on("enterEdge", function (ev) {
-    var e = ctx.edgeById[ev.edge];
-    var a = renderer.graphToViewport(graph.getNodeAttributes(e.from));
-    var b = renderer.graphToViewport(graph.getNodeAttributes(e.to));
-    showTip(ctx.edgeCard(ev.edge), (a.x + b.x) / 2, (a.y + b.y) / 2);
+    var ids = shownLinks(ev.edge);
+    if (!ids.length) return;
+    var a = renderer.graphToViewport(graph.getNodeAttributes(graph.source(ev.edge)));
+    var b = renderer.graphToViewport(graph.getNodeAttributes(graph.target(ev.edge)));
+    showTip(ctx.linksCard(ids), (a.x + b.x) / 2, (a.y + b.y) / 2);
   });
   renderer.on("leaveEdge", function () { tip.hidden = true; });
   renderer.on("clickNode", function (ev) { ctx.onClickNode(ev.node); });
-  renderer.on("clickEdge", function (ev) { ctx.onClickEdge(ev.edge); });
+  function clickPair(key) {
+    var ids = shownLinks(key);
+    if (ids.length === 1) ctx.onClickEdge(ids[0]);
+    else if (ids.length) ctx.onClickLinks(ids);
+  }
+  renderer.on("clickEdge", function (ev) { clickPair(ev.edge); });
+  /* large graphs: the shown pair nearest a click, within 4 pixels, tested on the click alone */
+  function pairAt(x, y) {
+    var p = renderer.viewportToGraph({x: x, y: y});
+    var q = renderer.viewportToGraph({x: x + 4, y: y});
+    var tolerance = Math.abs(q.x - p.x) + Math.abs(q.y - p.y), best = null, bestD = tolerance;
+    graph.forEachEdge(function (key, attrs, s, t, sa, ta) {
+      if (attrs.hidden || sa.hidden || ta.hidden) return;
+      var dx = ta.x - sa.x, dy = ta.y - sa.y, len = dx * dx + dy * dy;
+      var u = len ? Math.max(0, Math.min(1, ((p.x - sa.x) * dx + (p.y - sa.y) * dy) / len)) : 0;
+      var ex = sa.x + u * dx - p.x, ey = sa.y + u * dy - p.y, d = Math.sqrt(ex * ex + ey * ey);
+      if (d <= bestD) { bestD = d; best = key; }
+    });
+    return best;
+  }
+  renderer.on("clickStage", function (ev) {
+    if (!big) return;
+    var key = pairAt(ev.event.x, ev.event.y);
+    if (key) clickPair(key);
+  });
+  /* sigma's mouse captor fully reprocesses the graph (every node and edge) on each mouse
+   * up, only to redraw the edges hidden while moving: at 50,000 nodes that was seconds
+   * per drag. It is handed a renderer whose refresh redraws without reprocessing. */
+  var captor = renderer.getMouseCaptor();
+  var facade = {};
+  for (var method in renderer) {
+    if (typeof renderer[method] === "function") facade[method] = renderer[method].bind(renderer);
+  }
+  facade.refresh = function () { renderer.scheduleRender(); return renderer; };
+  captor.renderer = facade;
 
   /* dragging a node moves it (and the layout is saved, as on canvas) */
   var dragged = null;
@@ -194,16 +267,23 @@ window.statecrimeRenderer = function (ctx) {
       current = view;
       var changed = false;
       graph.forEachNode(function (id, a) { if (a.hidden === view.nodes.has(id)) changed = true; });
-      graph.forEachEdge(function (id, a) { if (a.hidden === view.edges.has(id)) changed = true; });
+      var looks = {};
+      pairKeys.forEach(function (key) {
+        var look = looks[key] = pairLook(key, view), a = graph.getEdgeAttributes(key);
+        if (a.hidden !== look.hidden || a.color !== look.color || a.size !== look.size) changed = true;
+      });
       if (changed) {
         graph.updateEachNodeAttributes(function (id, attrs) {
           attrs.hidden = !view.nodes.has(id);
           return attrs;
         }, {attributes: ["hidden"]});
-        graph.updateEachEdgeAttributes(function (id, attrs) {
-          attrs.hidden = !view.edges.has(id);
+        graph.updateEachEdgeAttributes(function (key, attrs) {
+          var look = looks[key];
+          attrs.hidden = look.hidden;
+          attrs.color = look.color;
+          attrs.size = look.size;
           return attrs;
-        }, {attributes: ["hidden"]});
+        }, {attributes: ["hidden", "color", "size"]});
       }
       var labels = !!view.focus;
       var relabel = renderer.getSetting("renderEdgeLabels") !== labels;
@@ -215,12 +295,18 @@ window.statecrimeRenderer = function (ctx) {
     },
     drawn: function () {
       var shownNodes = graph.filterNodes(function (id, a) { return !a.hidden; });
-      var shownEdges = graph.filterEdges(function (id, a) { return !a.hidden; });
+      /* the links drawn: those shown whose pair is drawn (a pair is drawn while one of its links is) */
+      var shownEdges = ctx.edges.filter(function (e) {
+        return current.edges.has(e.id) && !graph.getEdgeAttribute(pairOf[e.id], "hidden");
+      }).map(function (e) { return e.id; });
       return {
         nodes: shownNodes, edges: shownEdges,
         /* only a focused chain's items can be strong: ask sigma about those, not all 50,000 */
         strongNodes: candidates("nodes").filter(function (id) { var d = renderer.getNodeDisplayData(id); return d && d.strong; }),
-        strongEdges: candidates("edges").filter(function (id) { var d = renderer.getEdgeDisplayData(id); return d && d.strong; }),
+        strongEdges: candidates("edges").filter(function (id) {
+          var d = renderer.getEdgeDisplayData(pairOf[id]);
+          return d && d.strong;
+        }),
         labelledNodes: candidates("nodes").filter(function (id) {
           var d = renderer.getNodeDisplayData(id);
           return d && d.strong && d.forceLabel && d.label === ctx.byId[id].label;

@@ -126,6 +126,14 @@
     return card;
   }
 
+  function linksCard(ids) {
+    if (ids.length === 1) return handlers.edgeCard(ids[0]);
+    var box = el("div", null, "sc-cards");
+    box.appendChild(el("div", ids.length + " links between these two entities:", "sc-kind"));
+    ids.forEach(function (id) { box.appendChild(handlers.edgeCard(id)); });
+    return box;
+  }
+
   function moreCard(hub) {
     var card = el("div", null, "sc-card");
     card.appendChild(el("h4", "+" + DATA.more[hub] + " more"));
@@ -286,6 +294,9 @@
       showDetails(card);
     },
     onClickEdge: function (id) { if (!edgeById[id].pseudo) showDetails(edgeCard(edgeInfo(edgeById[id]))); },
+    /* several links between one pair, drawn as one line: one card listing each of them */
+    linksCard: function (ids) { return linksCard(ids); },
+    onClickLinks: function (ids) { showDetails(linksCard(ids)); },
     onFirstFrame: function () {
       if (api.firstFrameMs === null) api.firstFrameMs = performance.now();
     },
