@@ -228,19 +228,12 @@ def steady_point(view: ViewPage, node_id: str) -> dict[str, int]:
 
 def edge_id(view: ViewPage, rel_type: str) -> str:
     """The page's id of the (only) link of a type."""
-    return view.js(
-        "(t) => JSON.parse(document.getElementById('statecrime-data').textContent)"
-        ".edges.find(e => e.relType === t).id",
-        rel_type,
-    )
+    return view.sc("sc.links().find(e => e.relType === arg).id", rel_type)
 
 
 def edge_keys(view: ViewPage, ids: list[str]) -> set[tuple[str, str, str]]:
     """(from, type, to) of edge ids, read from the page's data."""
-    table = view.js(
-        "() => Object.fromEntries(JSON.parse(document.getElementById('statecrime-data')"
-        ".textContent).edges.map(e => [e.id, [e.from, e.to, e.relType]]))"
-    )
+    table = view.sc("Object.fromEntries(sc.links().map(e => [e.id, [e.from, e.to, e.relType]]))")
     return {tuple(table[i]) for i in ids}  # type: ignore[misc]
 
 

@@ -29,14 +29,14 @@ window.statecrimeRenderer = function (ctx) {
   var pairOf = {};   /* link id -> pair key */
   var pairs = {};    /* pair key -> the link ids it draws, in the data's order */
   var pairKeys = [];
+  var byEnds = new Map();
   ctx.edges.forEach(function (e) {
-    var key;
-    if (graph.hasDirectedEdge(e.from, e.to)) key = graph.directedEdge(e.from, e.to);
-    else {
+    var ends = e.from + "\u0001" + e.to, key = byEnds.get(ends);
+    if (key === undefined) {
       key = "p" + pairKeys.length;
+      byEnds.set(ends, key);
       pairKeys.push(key);
       pairs[key] = [];
-      graph.addDirectedEdgeWithKey(key, e.from, e.to, {color: e.color, size: 1, hidden: true});
     }
     pairs[key].push(e.id);
     pairOf[e.id] = key;
@@ -54,8 +54,47 @@ window.statecrimeRenderer = function (ctx) {
     return {hidden: false, color: confirmed ? first.color : first.color + "99",
             size: (confirmed ? 1.4 : 0.8) + (ids.length > 1 ? 0.6 : 0)};
   }
-  pairKeys.forEach(function (key) { graph.mergeEdgeAttributes(key, pairLook(key, current)); });
+  pairKeys.forEach(function (key) {
+    var e = ctx.edgeById[pairs[key][0]];
+    graph.addDirectedEdgeWithKey(key, e.from, e.to, pairLook(key, current));
+  });
   function shownLinks(key) { return pairs[key].filter(function (id) { return current.edges.has(id); }); }
+
+  /* Highlighted nodes (a focused chain's, the selected one) are drawn in their kind's shape
+   * with ipysigma's pictogram program: a white silhouette of the shape, as an inline SVG
+   * image, tinted with the kind's colour. Every other node stays a disc (the cheapest). */
+  function shapePoints(shape) {
+    var pts = [], i, a;
+    if (shape === "star") {
+      for (i = 0; i < 10; i++) { a = -Math.PI / 2 + Math.PI / 5 * i; pts.push([(i % 2 ? 0.42 : 1) * Math.cos(a), (i % 2 ? 0.42 : 1) * Math.sin(a)]); }
+    } else if (shape === "diamond") pts = [[0, -1], [0.8, 0], [0, 1], [-0.8, 0]];
+    else if (shape === "triangle") pts = [[0, -0.95], [0.95, 0.75], [-0.95, 0.75]];
+    else if (shape === "triangleDown") pts = [[0, 0.95], [0.95, -0.75], [-0.95, -0.75]];
+    else if (shape === "square" || shape === "box") pts = [[-0.78, -0.78], [0.78, -0.78], [0.78, 0.78], [-0.78, 0.78]];
+    else if (shape === "database") pts = [[-0.75, -0.95], [0.75, -0.95], [0.75, 0.95], [-0.75, 0.95]];
+    else if (shape === "hexagon") {
+      for (i = 0; i < 6; i++) { a = Math.PI / 3 * i; pts.push([0.95 * Math.cos(a), 0.95 * Math.sin(a)]); }
+    } else if (shape === "ellipse") {
+      for (i = 0; i < 24; i++) { a = Math.PI / 12 * i; pts.push([Math.cos(a), 0.62 * Math.sin(a)]); }
+    } else return null;
+    return pts;
+  }
+  var shapeImages = {};
+  function shapeImage(shape) {
+    if (shape in shapeImages) return shapeImages[shape];
+    var pts = shapePoints(shape);
+    var body = pts ? '<polygon fill="#fff" points="' + pts.map(function (p) {
+      return (64 + 60 * p[0]).toFixed(1) + "," + (64 + 60 * p[1]).toFixed(1);
+    }).join(" ") + '"/>' : '<circle fill="#fff" cx="64" cy="64" r="60"/>';
+    shapeImages[shape] = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128" viewBox="0 0 128 128">' + body + "</svg>");
+    return shapeImages[shape];
+  }
+  var programs = window.sigmaPrograms || {};
+  var nodePrograms = {};
+  if (programs.pictogram) nodePrograms.shape = programs.pictogram({keepWithinCircle: false});
+  var edgePrograms = {};
+  if (big && programs.line) edgePrograms.line = programs.line;  /* one-pixel lines: a third of the vertices */
 
   var selectedId = null;
   var hoveredId = null;
@@ -105,6 +144,8 @@ window.statecrimeRenderer = function (ctx) {
     labelDensity: big ? 0.3 : 1,
     labelFont: "system-ui, sans-serif",
     defaultEdgeType: "line",
+    nodeProgramClasses: nodePrograms,
+    edgeProgramClasses: edgePrograms,
     zIndex: false,
     labelRenderer: drawLabel,
     hoverRenderer: drawLabel,
@@ -119,7 +160,12 @@ window.statecrimeRenderer = function (ctx) {
         out.forceLabel = true;
         out.zIndex = 2;
         out.glyph = ctx.glyphs[n.shape] || "\u25CF";
-        out.size = Math.max(attrs.size, 7);
+        out.size = Math.max(attrs.size, 9);
+        if (nodePrograms.shape && !n.pseudo) {
+          out.type = "shape";
+          out.pictogram = shapeImage(n.shape);
+          out.pictogramColor = n.color;
+        }
       } else if (current.focus) {
         out.color = "#dfe3e6";
         out.label = null;
@@ -314,7 +360,9 @@ window.statecrimeRenderer = function (ctx) {
         nodeStyle: function (id) {
           var d = renderer.getNodeDisplayData(id);
           var n = ctx.byId[id];
-          return {shape: n.shape, glyph: d.glyph || null, color: n.color, border: n.border, opacity: 1};
+          /* drawnAs: the shape on screen (highlighted nodes in their kind's, the others discs) */
+          return {shape: n.shape, drawnAs: d.type === "shape" ? n.shape : "dot", glyph: d.glyph || null,
+                  color: d.type === "shape" ? d.pictogramColor : n.color, border: n.border, opacity: 1};
         }
       };
     },
