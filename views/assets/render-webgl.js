@@ -31,7 +31,7 @@ window.statecrimeRenderer = function (ctx) {
   var pairKeys = [];
   var byEnds = new Map();
   ctx.edges.forEach(function (e) {
-    var ends = e.from + "\u0001" + e.to, key = byEnds.get(ends);
+    var ends = e.ends === undefined ? e.from + "\u0001" + e.to : e.ends, key = byEnds.get(ends);
     if (key === undefined) {
       key = "p" + pairKeys.length;
       byEnds.set(ends, key);

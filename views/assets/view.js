@@ -16,7 +16,10 @@
  */
 (function () {
   "use strict";
+  /* phases of the start, in ms from navigation start (benchmarks/bench_view.py prints them) */
+  var phases = {script: performance.now()};
   var DATA = JSON.parse(document.getElementById("statecrime-data").textContent);
+  phases.parsed = performance.now();
   var LEGEND = DATA.legend;
   var SOURCES = DATA.sources || [];
   var GLYPHS = {star: "\u2605", diamond: "\u25C6", box: "\u25AC", dot: "\u25CF", triangle: "\u25B2",
@@ -167,15 +170,16 @@
     if (!info.identifiers) info.identifiers = {};
   });
   (function () {
-    var L = DATA.links, pairCount = new Map();
+    var L = DATA.links, pairCount = new Map(), size = nodes.length + 1;
     for (var i = 0; i < L.from.length; i++) {
-      var g = L.grading[i], refs = L.sources[i];
-      var e = {id: "e" + i, from: nodes[L.from[i]].id, to: nodes[L.to[i]].id, relType: L.types[L.type[i]],
+      var g = L.grading[i], refs = L.sources[i], a = L.from[i], b = L.to[i];
+      var e = {id: "e" + i, from: nodes[a].id, to: nodes[b].id, relType: L.types[L.type[i]],
                grading: g >= 0 ? L.gradings[g] : null, confirmed: g >= 0 && L.confirmed[g],
                sources: refs === null ? [] : typeof refs === "number" ? [refs] : refs};
       var extra = L.extra[i];
       if (extra) Object.keys(extra).forEach(function (key) { e[key] = extra[key]; });
-      var pair = e.from < e.to ? e.from + "\u0001" + e.to : e.to + "\u0001" + e.from;
+      var pair = a < b ? a * size + b : b * size + a;
+      e.ends = a * size + b;  /* a number naming the ordered pair of ends */
       e.nth = pairCount.get(pair) || 0;
       pairCount.set(pair, e.nth + 1);
       e.color = (relation[e.relType] || {}).color || "#78909c";
@@ -290,7 +294,7 @@
   var status = document.getElementById("sc-status");
   var api = window.statecrime = {
     renderer: DATA.renderer, graphId: DATA.graphId, meets: meets, state: state,
-    firstFrameMs: null, settled: false, stabilised: false, restoredFrom: restoredFrom,
+    firstFrameMs: null, settled: false, stabilised: false, restoredFrom: restoredFrom, phases: phases,
     chains: []
   };
   var details = document.getElementById("sc-details");
@@ -333,7 +337,9 @@
     },
     onMoved: function () { saveLocal(); }
   };
+  phases.model = performance.now();
   var adapter = window.statecrimeRenderer(handlers);
+  phases.renderer = performance.now();
   api.adapter = adapter;
   api.inspect = function (kind, id) {
     if (kind === "node") handlers.onClickNode(id); else handlers.onClickEdge(id);
