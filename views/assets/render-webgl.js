@@ -24,41 +24,48 @@ window.statecrimeRenderer = function (ctx) {
     var x = typeof n.x === "number" ? n.x : 30 * Math.sqrt(i) * Math.cos(angle);
     var y = typeof n.y === "number" ? n.y : 30 * Math.sqrt(i) * Math.sin(angle);
     graph.addNode(n.id, {x: x, y: -y, size: nodeSize(n), color: n.color, label: n.label,
-                         hidden: !current.nodes.has(n.id)});
+                         hidden: !current.nodes.has(n.id), highlighted: false, forceLabel: false,
+                         type: "circle", zIndex: 0});
   });
-  var pairOf = {};   /* link id -> pair key */
-  var pairs = {};    /* pair key -> the link ids it draws, in the data's order */
+  /* pair number n is graph edge "p" + n; each link object knows its pair's number (.pair) */
+  var pairList = [];   /* pair number -> the link ids it draws, in the data's order */
   var pairKeys = [];
+  var pairHidden = []; /* pair number -> hidden now */
   var byEnds = new Map();
   ctx.edges.forEach(function (e) {
-    var ends = e.ends === undefined ? e.from + "\u0001" + e.to : e.ends, key = byEnds.get(ends);
-    if (key === undefined) {
-      key = "p" + pairKeys.length;
-      byEnds.set(ends, key);
-      pairKeys.push(key);
-      pairs[key] = [];
+    var ends = e.ends === undefined ? e.from + "\u0001" + e.to : e.ends, n = byEnds.get(ends);
+    if (n === undefined) {
+      n = pairKeys.length;
+      byEnds.set(ends, n);
+      pairKeys.push("p" + n);
+      pairList.push([]);
     }
-    pairs[key].push(e.id);
-    pairOf[e.id] = key;
+    pairList[n].push(e.id);
+    e.pair = n;
   });
+  function members(key) { return pairList[+key.slice(1)]; }
   /* what a pair looks like: its first shown link's colour, solid if one shown link is confirmed */
   function pairLook(key, view) {
-    var ids = pairs[key], first = null, confirmed = false;
+    var ids = members(key), first = null, confirmed = false;
     for (var i = 0; i < ids.length; i++) {
       if (!view.edges.has(ids[i])) continue;
       var e = ctx.edgeById[ids[i]];
       if (!first) first = e;
       if (e.confirmed) confirmed = true;
     }
-    if (!first) return {hidden: true, color: ctx.edgeById[ids[0]].color, size: 1};
-    return {hidden: false, color: confirmed ? first.color : first.color + "99",
-            size: (confirmed ? 1.4 : 0.8) + (ids.length > 1 ? 0.6 : 0)};
+    /* every attribute sigma would otherwise add to each of 150,000 copies, in one fixed order */
+    if (!first) return {color: ctx.edgeById[ids[0]].color, size: 1, label: "", hidden: true,
+                        forceLabel: false, type: "line", zIndex: 0};
+    return {color: confirmed ? first.color : first.color + "99",
+            size: (confirmed ? 1.4 : 0.8) + (ids.length > 1 ? 0.6 : 0), label: "", hidden: false,
+            forceLabel: false, type: "line", zIndex: 0};
   }
-  pairKeys.forEach(function (key) {
-    var e = ctx.edgeById[pairs[key][0]];
-    graph.addDirectedEdgeWithKey(key, e.from, e.to, pairLook(key, current));
+  pairKeys.forEach(function (key, n) {
+    var e = ctx.edgeById[pairList[n][0]], look = pairLook(key, current);
+    pairHidden[n] = look.hidden;
+    graph.addDirectedEdgeWithKey(key, e.from, e.to, look);
   });
-  function shownLinks(key) { return pairs[key].filter(function (id) { return current.edges.has(id); }); }
+  function shownLinks(key) { return members(key).filter(function (id) { return current.edges.has(id); }); }
 
   /* Highlighted nodes (a focused chain's, the selected one) are drawn in their kind's shape
    * with ipysigma's pictogram program: a white silhouette of the shape, as an inline SVG
@@ -90,21 +97,46 @@ window.statecrimeRenderer = function (ctx) {
       '<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128" viewBox="0 0 128 128">' + body + "</svg>");
     return shapeImages[shape];
   }
+  /* sigma uploads every program's whole vertex array to the GPU on every frame (3.6 MB
+   * for 150,000 lines), though it only changes when the graph is reprocessed: a camera
+   * move needs new uniforms, not new vertices. These programs upload after a change only. */
+  function uploadOnce(Base) {
+    function Program(gl, renderer) { Base.call(this, gl, renderer); this.stale = true; }
+    Program.prototype = Object.create(Base.prototype);
+    Program.prototype.constructor = Program;
+    Program.prototype.reallocate = function () {
+      this.stale = true;
+      return Base.prototype.reallocate.apply(this, arguments);
+    };
+    Program.prototype.process = function () {
+      this.stale = true;
+      return Base.prototype.process.apply(this, arguments);
+    };
+    Program.prototype.render = function (params) {
+      if (this.hasNothingToRender()) return;
+      this.bind();
+      if (this.stale) { this.bufferData(); this.stale = false; }
+      this.gl.useProgram(this.program);
+      this.draw(params);
+    };
+    return Program;
+  }
   var programs = window.sigmaPrograms || {};
   var nodePrograms = {};
+  if (programs.point) nodePrograms.circle = uploadOnce(programs.point);
   if (programs.pictogram) nodePrograms.shape = programs.pictogram({keepWithinCircle: false});
   var edgePrograms = {};
-  if (big && programs.line) edgePrograms.line = programs.line;  /* one-pixel lines: a third of the vertices */
+  if (big && programs.line) edgePrograms.line = uploadOnce(programs.line);  /* one-pixel lines: a third of the vertices */
 
   var selectedId = null;
   var hoveredId = null;
   function strongNode(id) { return current.focus ? current.focus.nodes.has(id) : false; }
   function strongEdge(key) {
     if (!current.focus) return false;
-    return pairs[key].some(function (id) { return current.focus.edges.has(id); });
+    return members(key).some(function (id) { return current.focus.edges.has(id); });
   }
   function strongLink(key) {
-    return pairs[key].find(function (id) { return current.focus.edges.has(id); });
+    return members(key).find(function (id) { return current.focus.edges.has(id); });
   }
 
   function drawLabel(context, data, settings) {
@@ -313,10 +345,11 @@ window.statecrimeRenderer = function (ctx) {
       current = view;
       var changed = false;
       graph.forEachNode(function (id, a) { if (a.hidden === view.nodes.has(id)) changed = true; });
-      var looks = {};
-      pairKeys.forEach(function (key) {
-        var look = looks[key] = pairLook(key, view), a = graph.getEdgeAttributes(key);
+      var looks = [];
+      pairKeys.forEach(function (key, n) {
+        var look = looks[n] = pairLook(key, view), a = graph.getEdgeAttributes(key);
         if (a.hidden !== look.hidden || a.color !== look.color || a.size !== look.size) changed = true;
+        pairHidden[n] = look.hidden;
       });
       if (changed) {
         graph.updateEachNodeAttributes(function (id, attrs) {
@@ -324,7 +357,7 @@ window.statecrimeRenderer = function (ctx) {
           return attrs;
         }, {attributes: ["hidden"]});
         graph.updateEachEdgeAttributes(function (key, attrs) {
-          var look = looks[key];
+          var look = looks[+key.slice(1)];
           attrs.hidden = look.hidden;
           attrs.color = look.color;
           attrs.size = look.size;
@@ -343,14 +376,14 @@ window.statecrimeRenderer = function (ctx) {
       var shownNodes = graph.filterNodes(function (id, a) { return !a.hidden; });
       /* the links drawn: those shown whose pair is drawn (a pair is drawn while one of its links is) */
       var shownEdges = ctx.edges.filter(function (e) {
-        return current.edges.has(e.id) && !graph.getEdgeAttribute(pairOf[e.id], "hidden");
+        return current.edges.has(e.id) && !pairHidden[e.pair];
       }).map(function (e) { return e.id; });
       return {
         nodes: shownNodes, edges: shownEdges,
         /* only a focused chain's items can be strong: ask sigma about those, not all 50,000 */
         strongNodes: candidates("nodes").filter(function (id) { var d = renderer.getNodeDisplayData(id); return d && d.strong; }),
         strongEdges: candidates("edges").filter(function (id) {
-          var d = renderer.getEdgeDisplayData(pairOf[id]);
+          var d = renderer.getEdgeDisplayData(pairKeys[ctx.edgeById[id].pair]);
           return d && d.strong;
         }),
         labelledNodes: candidates("nodes").filter(function (id) {

@@ -31,6 +31,7 @@
   var program = function (path) { var m = req(path); return m["default"] || m; };
   window.sigmaPrograms = {
     line: program("./node_modules/sigma/rendering/webgl/programs/edge.line.js"),
+    point: program("./node_modules/sigma/rendering/webgl/programs/node.point.js"),
     pictogram: program("./node_modules/@yomguithereal/sigma-experiments-renderers/node/node.pictogram.js")
   };
   delete self.webpackChunkipysigma;
