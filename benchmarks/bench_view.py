@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import sys
 import tempfile
@@ -164,6 +165,23 @@ def pan_and_zoom(page) -> None:
     page.wait_for_timeout(500)
 
 
+GPU_PROBE = """() => {
+  // How long SwiftShader takes to draw one frame: sigma's draw calls return at once, and
+  // reading one pixel back waits until the frame is drawn (as the software compositor
+  // does for every frame). Once with the edges (a frame at rest), once without (a frame
+  // while moving: hideEdgesOnMove).
+  const s = statecrime.adapter.sigma, gl = s.webGLContexts, px = new Uint8Array(4);
+  const wait = (c) => { const t = performance.now(); c.readPixels(0, 0, 1, 1, c.RGBA, c.UNSIGNED_BYTE, px); return performance.now() - t; };
+  wait(gl.edges); wait(gl.nodes);
+  s.render();
+  const edges = wait(gl.edges), nodes = wait(gl.nodes);
+  s.mouseCaptor.isMoving = true; s.render(); s.mouseCaptor.isMoving = false;
+  const moving = wait(gl.nodes) + wait(gl.edges);
+  s.render();
+  return {edges: edges, nodes: nodes, moving: moving};
+}"""
+
+
 def measure_webgl(browser, size: int, workdir: Path) -> dict[str, float]:
     from statecrime.views import layout
 
@@ -176,14 +194,17 @@ def measure_webgl(browser, size: int, workdir: Path) -> dict[str, float]:
     path = render_html(graph, workdir / f"webgl-{size}.html", renderer="webgl")
     write_s = time.perf_counter() - start
     context, page = open_page(browser, path)
-    first, nodes, links = page.evaluate(
-        "() => [statecrime.firstFrameMs, statecrime.nodeCount, statecrime.linkCount]"
+    first, nodes, links, phases = page.evaluate(
+        "() => [statecrime.firstFrameMs, statecrime.nodeCount, statecrime.linkCount,"
+        " statecrime.phases]"
     )
     page.wait_for_timeout(1000)
     before = page.evaluate("() => performance.now()")
     pan_and_zoom(page)
     tasks = page.evaluate("(t) => window.__longTasks.filter(x => x[0] >= t)", before)
     load_tasks = page.evaluate("(t) => window.__longTasks.filter(x => x[0] < t)", before)
+    page.wait_for_timeout(500)
+    gpu = page.evaluate(GPU_PROBE)
     context.close()
     return {
         "nodes": size,
@@ -197,6 +218,11 @@ def measure_webgl(browser, size: int, workdir: Path) -> dict[str, float]:
         "load_task_ms": max((d for _, d in load_tasks), default=0.0),
         "long_tasks": len(tasks),
         "max_task_ms": max((d for _, d in tasks), default=0.0),
+        "over_200": sum(1 for _, d in tasks if d > 200),
+        "median_task_ms": sorted(d for _, d in tasks)[len(tasks) // 2] if tasks else 0.0,
+        "phases": phases,
+        "gpu": gpu,
+        "load_avg": os.getloadavg()[0],
     }
 
 
@@ -239,6 +265,25 @@ def main() -> None:
             f" {row['mb']:>8.1f} {row['first_ms']:>9.0f} {row['first_ms'] / 5000:>7.2f}"
             f" {row['load_task_ms']:>13.0f} {row['max_task_ms']:>21.0f}"
             f" {row['max_task_ms'] / 200:>7.2f}"
+        )
+    print("\nwebgl start phases, ms from navigation start (script: the page's script starts;")
+    print("parsed: data parsed; model: nodes and links built; renderer: graph and sigma built),")
+    print("pan/zoom tasks over 200 ms and their median, load average (1 min) after the row")
+    for row in webgl:
+        ph = row["phases"] or {}
+        cells = " ".join(f"{k} {ph[k]:.0f}" for k in ("script", "parsed", "model", "renderer") if k in ph)
+        print(
+            f"{row['nodes']:>6}: {cells}; first frame {row['first_ms']:.0f};"
+            f" pan/zoom tasks > 200 ms: {row['over_200']}, median {row['median_task_ms']:.0f} ms;"
+            f" load average {row['load_avg']:.1f}"
+        )
+    print("\nwebgl: one frame drawn by SwiftShader, ms (edges and nodes layers at rest; nodes only,")
+    print("as while moving), waited for by reading a pixel back")
+    for row in webgl:
+        gpu = row["gpu"]
+        print(
+            f"{row['nodes']:>6}: at rest: edges {gpu['edges']:.0f} + nodes {gpu['nodes']:.0f};"
+            f" moving: {gpu['moving']:.0f}"
         )
         assert row["drawn_nodes"] == row["nodes"] and row["drawn_links"] == row["edges"]
 

@@ -228,19 +228,12 @@ def steady_point(view: ViewPage, node_id: str) -> dict[str, int]:
 
 def edge_id(view: ViewPage, rel_type: str) -> str:
     """The page's id of the (only) link of a type."""
-    return view.js(
-        "(t) => JSON.parse(document.getElementById('statecrime-data').textContent)"
-        ".edges.find(e => e.relType === t).id",
-        rel_type,
-    )
+    return view.sc("sc.links().find(e => e.relType === arg).id", rel_type)
 
 
 def edge_keys(view: ViewPage, ids: list[str]) -> set[tuple[str, str, str]]:
     """(from, type, to) of edge ids, read from the page's data."""
-    table = view.js(
-        "() => Object.fromEntries(JSON.parse(document.getElementById('statecrime-data')"
-        ".textContent).edges.map(e => [e.id, [e.from, e.to, e.relType]]))"
-    )
+    table = view.sc("Object.fromEntries(sc.links().map(e => [e.id, [e.from, e.to, e.relType]]))")
     return {tuple(table[i]) for i in ids}  # type: ignore[misc]
 
 
@@ -371,6 +364,8 @@ def test_choosing_a_chain_focuses_exactly_its_entities_and_links(
             style = domain.ENTITY_KINDS[kinds[node_id]].style
             assert styles[node_id]["color"] == style.color
             assert styles[node_id]["shape"] == style.shape
+            if renderer == "webgl":  # drawn in the kind's shape, not the disc of the others
+                assert styles[node_id]["drawnAs"] == style.shape
         current = view.page.locator("#sc-chains li.sc-current")
         assert current.get_attribute("data-chain") == str(position + 1)
         assert view.page.evaluate("location.hash") == f"#chain={position + 1}"
@@ -582,6 +577,33 @@ def test_hub_cap_shows_more_and_expands(tmp_path: Path, open_view: Any, renderer
     view.sc("sc.inspect('node', 'p55')")
     assert "<b>officer</b> 55" in view.page.inner_text("#sc-details")
     assert view.js("() => document.querySelectorAll('b').length") == 0
+    assert view.errors == [] and view.dialogs == []
+
+
+def test_parallel_links_are_drawn_once_and_listed_each(tmp_path: Path, open_view: Any) -> None:
+    """WebGL draws one line per pair of entities and direction; clicking it lists every link."""
+    graph = nx.MultiDiGraph()
+    graph.add_node("agency", id="agency", kind="StateAgency", name="The agency")
+    graph.add_node("gang", id="gang", kind="OrganisedCrimeGroup", name="The gang")
+    graph.add_node("state", id="state", kind="State", name="The state")
+    for rel, grading in (("TASKS", "B2"), ("PAYS", "C3")):
+        graph.add_edge("agency", "gang", key=rel, type=rel, grading=grading, sources=[])
+    graph.add_edge("state", "agency", key="DIRECTS", type="DIRECTS", grading="A1", sources=[])
+    path = render_html(graph, tmp_path / "pairs.html", renderer="webgl")
+    view = open_view(path)
+    assert view.sc("[sc.nodeCount, sc.linkCount, sc.adapter.graph.size]") == [3, 3, 2]
+    a, b = steady_point(view, "agency"), steady_point(view, "gang")
+    view.page.mouse.move((a["x"] + b["x"]) / 2, (a["y"] + b["y"]) / 2)
+    view.page.mouse.click((a["x"] + b["x"]) / 2, (a["y"] + b["y"]) / 2)
+    details = view.page.inner_text("#sc-details")
+    assert "2 links between these two entities" in details
+    assert "The agency \u2192 TASKS \u2192 The gang" in details
+    assert "The agency \u2192 PAYS \u2192 The gang" in details
+    # the relation filter takes one of the two away: the pair stays, with one link
+    view.page.locator("input[data-relation='PAYS']").uncheck()
+    assert view.sc("[sc.linkCount, sc.adapter.graph.size]") == [2, 2]
+    view.page.locator("input[data-relation='TASKS']").uncheck()
+    assert view.sc("sc.linkCount") == 1
     assert view.errors == [] and view.dialogs == []
 
 

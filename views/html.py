@@ -188,6 +188,69 @@ class _Sources:
         return refs
 
 
+class _Links:
+    """The links as columns, one list per field, the page's ``e{N}`` being the N-th entry.
+
+    150,000 links written as JSON objects were 15 MB to parse and 150,000 objects to
+    collect; as columns of small integers (ends as node indices, the relation type and
+    grading as indices into short tables) they are a few megabytes. Fields that most
+    links lack (dates, notes, TLP, a malformed grading) go in ``extra``, by link number.
+    """
+
+    def __init__(self, index: Mapping[Any, int]) -> None:
+        self._index = index
+        self.source: list[int] = []
+        self.target: list[int] = []
+        self.type: list[int] = []
+        self.grading: list[int] = []
+        self.evidence: list[int | list[int] | None] = []
+        self.extra: dict[str, dict[str, Any]] = {}
+        self.types: dict[str, int] = {}
+        self.gradings: dict[str, int] = {}
+        self.days: set[str] = set()
+
+    def add(
+        self, u: Any, v: Any, rel_type: str, attrs: Mapping[str, Any], sources: _Sources
+    ) -> None:
+        number = len(self.source)
+        self.source.append(self._index[u])
+        self.target.append(self._index[v])
+        self.type.append(self.types.setdefault(rel_type, len(self.types)))
+        grading = parse_grading(attrs.get("grading"))
+        code = self.gradings.setdefault(str(grading), len(self.gradings)) if grading else -1
+        self.grading.append(code)
+        refs = sources.refs(attrs.get("sources"))
+        self.evidence.append(None if not refs else refs[0] if len(refs) == 1 else refs)
+        first, last = _day_span(attrs.get("since"), attrs.get("until"))
+        self.days.update(d for d in (first, last) if d)
+        optional = {
+            "rawGrading": None if grading or not attrs.get("grading") else str(attrs["grading"]),
+            "first": first,
+            "last": last,
+            "since": None if attrs.get("since") is None else str(attrs.get("since")),
+            "until": None if attrs.get("until") is None else str(attrs.get("until")),
+            "note": attrs.get("note"),
+            "tlp": attrs.get("tlp"),
+        }
+        extra = {k: value for k, value in optional.items() if value is not None}
+        if extra:
+            self.extra[str(number)] = extra
+
+    def columns(self) -> dict[str, Any]:
+        gradings = list(self.gradings)
+        return {
+            "from": self.source,
+            "to": self.target,
+            "type": self.type,
+            "types": list(self.types),
+            "grading": self.grading,
+            "gradings": gradings,
+            "confirmed": [Grading.parse(g).confirmed for g in gradings],
+            "sources": self.evidence,
+            "extra": self.extra,
+        }
+
+
 def _entity_info(attrs: dict[str, Any], sources: _Sources) -> dict[str, Any]:
     """What a node's card shows, as plain data (the page turns it into text nodes).
 
@@ -344,60 +407,44 @@ def page_data(
     index: dict[Any, int] = {}
     for node, attrs in graph.nodes(data=True):
         index[node] = len(nodes)
-        style = kind_style(attrs.get("kind"))
         role = _person_role(attrs, colors) if attrs.get("kind") == "Person" else None
+        label = str(attrs.get("name") or node)
+        info = {
+            k: v
+            for k, v in _entity_info(attrs, sources).items()
+            if v and k not in ("kind", "kindLabel") and not (k == "name" and v == label)
+        }
+        value = sizes.get(node, 0.0)
         record: dict[str, Any] = {
             "id": str(node),
-            "label": str(attrs.get("name") or node),
+            "label": label,
             "kind": str(attrs.get("kind") or ""),
-            "shape": style.shape,
-            "color": style.color,
-            "border": colors[role] if role else style.color,
-            "role": role,
-            "value": sizes.get(node, 0.0),
-            "info": {k: v for k, v in _entity_info(attrs, sources).items() if v or k == "name"},
+            "value": int(value) if float(value).is_integer() else value,
         }
+        # shape, colour, border and the card's kind come from the legend, by kind, in the page
+        if role:
+            record["role"] = role
+        if info:
+            record["info"] = info
         if str(node) in placed:
-            record["x"], record["y"] = placed[str(node)]
+            record["x"], record["y"] = (round(c, 1) for c in placed[str(node)])
         if str(node) in held_back:
             record["heldBy"] = held_back[str(node)]
         nodes.append(record)
-    edges = []
+    links = _Links(index)
     edge_ids: dict[tuple[Any, Any, Any], str] = {}
-    pair_counts: Counter[frozenset[Any]] = Counter()
     for number, (u, v, key, attrs) in enumerate(graph.edges(keys=True, data=True)):
-        rel_type = str(attrs.get("type") or key)
-        grading = parse_grading(attrs.get("grading"))
-        pair = frozenset((u, v))
-        first, last = _day_span(attrs.get("since"), attrs.get("until"))
-        edge_id = f"e{number}"
-        edge_ids[(u, v, key)] = edge_id
-        edge: dict[str, Any] = {"id": edge_id, "from": str(u), "to": str(v), "relType": rel_type}
-        optional = {
-            "grading": str(grading) if grading else None,
-            "rawGrading": None if grading or not attrs.get("grading") else str(attrs["grading"]),
-            "confirmed": bool(grading and grading.confirmed) or None,
-            "first": first,
-            "last": last,
-            "nth": pair_counts[pair] or None,
-            "since": None if attrs.get("since") is None else str(attrs.get("since")),
-            "until": None if attrs.get("until") is None else str(attrs.get("until")),
-            "note": attrs.get("note"),
-            "tlp": attrs.get("tlp"),
-            "sources": sources.refs(attrs.get("sources")) or None,
-        }
-        edge |= {k: value for k, value in optional.items() if value is not None}
-        edges.append(edge)
-        pair_counts[pair] += 1
+        edge_ids[(u, v, key)] = f"e{number}"
+        links.add(u, v, str(attrs.get("type") or key), attrs, sources)
     for chain in chains:
         chain["edges"] = [edge_ids[link] for link in chain.pop("links")]
-    days = sorted({d for e in edges for d in (e.get("first"), e.get("last")) if d})
+    days = sorted(links.days)
     return {
         "title": title,
         "graphId": graph_id(graph),
         "renderer": chosen,
         "nodes": nodes,
-        "edges": edges,
+        "links": links.columns(),
         "sources": sources.table,
         "chains": chains,
         "more": {str(hub): len(ids) for hub, ids in (cut or {}).items() if ids},
@@ -596,7 +643,7 @@ def render_page(data: dict[str, Any]) -> str:
         title=data["title"],
         renderer=data["renderer"],
         node_count=len(data["nodes"]),
-        edge_count=len(data["edges"]),
+        edge_count=len(data["links"]["from"]),
         chains=chains,
         renderer_css=_trusted(renderer_css),
         renderer_js=_trusted(renderer_js),

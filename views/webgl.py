@@ -23,8 +23,12 @@ CHUNK_PREFIXES: tuple[str, ...] = (
     "vendors-node_modules_events_events_js-node_modules_sigma_rendering_webgl_programs_",
     "vendors-node_modules_sigma_index_js.",
     "node_modules_graphology-utils_getters_js-",
+    "vendors-node_modules_yomguithereal_sigma-experiments-renderers_edge_edge_curve_js-",
 )
-"""The labextension chunks sigma's and graphology's modules live in (names end in a hash)."""
+"""The labextension chunks sigma's and graphology's modules live in (names end in a hash).
+
+The last holds the node and edge programs ipysigma draws with besides sigma's own:
+node shapes from pictograms (``node.pictogram``) and one-pixel lines (``edge.line``)."""
 
 
 class RendererUnavailable(RuntimeError):

@@ -11,8 +11,11 @@
  */
 window.statecrimeRenderer = function (ctx) {
   "use strict";
-  var Graph = graphology.MultiDirectedGraph || graphology.MultiGraph;
-  var graph = new Graph();
+  /* One graphology edge per pair of entities and direction: parallel links are drawn
+   * once (arrows keep their direction when a chain is focused), and the pair's card
+   * lists each of them. A simple (not multi) graph
+   * also builds several times faster than a multi-graph at 150,000 links. */
+  var graph = new graphology.Graph({type: "directed", multi: false, allowSelfLoops: true});
   var current = ctx.initial;
   var big = ctx.nodes.length > 1000 || ctx.edges.length > 3000;
   function nodeSize(n) { return n.pseudo ? 6 : 2.5 + Math.min(11, Math.sqrt(n.value || 0) * (big ? 0.9 : 1.6)); }
@@ -21,19 +24,120 @@ window.statecrimeRenderer = function (ctx) {
     var x = typeof n.x === "number" ? n.x : 30 * Math.sqrt(i) * Math.cos(angle);
     var y = typeof n.y === "number" ? n.y : 30 * Math.sqrt(i) * Math.sin(angle);
     graph.addNode(n.id, {x: x, y: -y, size: nodeSize(n), color: n.color, label: n.label,
-                         hidden: !current.nodes.has(n.id)});
+                         hidden: !current.nodes.has(n.id), highlighted: false, forceLabel: false,
+                         type: "circle", zIndex: 0});
   });
+  /* pair number n is graph edge "p" + n; each link object knows its pair's number (.pair) */
+  var pairList = [];   /* pair number -> the link ids it draws, in the data's order */
+  var pairKeys = [];
+  var pairHidden = []; /* pair number -> hidden now */
+  var byEnds = new Map();
   ctx.edges.forEach(function (e) {
-    graph.addDirectedEdgeWithKey(e.id, e.from, e.to, {
-      color: e.confirmed ? e.color : e.color + "99", size: e.confirmed ? 1.4 : 0.8,
-      label: e.relType, hidden: !current.edges.has(e.id)
-    });
+    var ends = e.ends === undefined ? e.from + "\u0001" + e.to : e.ends, n = byEnds.get(ends);
+    if (n === undefined) {
+      n = pairKeys.length;
+      byEnds.set(ends, n);
+      pairKeys.push("p" + n);
+      pairList.push([]);
+    }
+    pairList[n].push(e.id);
+    e.pair = n;
   });
+  function members(key) { return pairList[+key.slice(1)]; }
+  /* what a pair looks like: its first shown link's colour, solid if one shown link is confirmed */
+  function pairLook(key, view) {
+    var ids = members(key), first = null, confirmed = false;
+    for (var i = 0; i < ids.length; i++) {
+      if (!view.edges.has(ids[i])) continue;
+      var e = ctx.edgeById[ids[i]];
+      if (!first) first = e;
+      if (e.confirmed) confirmed = true;
+    }
+    /* every attribute sigma would otherwise add to each of 150,000 copies, in one fixed order */
+    if (!first) return {color: ctx.edgeById[ids[0]].color, size: 1, label: "", hidden: true,
+                        forceLabel: false, type: "line", zIndex: 0};
+    return {color: confirmed ? first.color : first.color + "99",
+            size: (confirmed ? 1.4 : 0.8) + (ids.length > 1 ? 0.6 : 0), label: "", hidden: false,
+            forceLabel: false, type: "line", zIndex: 0};
+  }
+  pairKeys.forEach(function (key, n) {
+    var e = ctx.edgeById[pairList[n][0]], look = pairLook(key, current);
+    pairHidden[n] = look.hidden;
+    graph.addDirectedEdgeWithKey(key, e.from, e.to, look);
+  });
+  function shownLinks(key) { return members(key).filter(function (id) { return current.edges.has(id); }); }
+
+  /* Highlighted nodes (a focused chain's, the selected one) are drawn in their kind's shape
+   * with ipysigma's pictogram program: a white silhouette of the shape, as an inline SVG
+   * image, tinted with the kind's colour. Every other node stays a disc (the cheapest). */
+  function shapePoints(shape) {
+    var pts = [], i, a;
+    if (shape === "star") {
+      for (i = 0; i < 10; i++) { a = -Math.PI / 2 + Math.PI / 5 * i; pts.push([(i % 2 ? 0.42 : 1) * Math.cos(a), (i % 2 ? 0.42 : 1) * Math.sin(a)]); }
+    } else if (shape === "diamond") pts = [[0, -1], [0.8, 0], [0, 1], [-0.8, 0]];
+    else if (shape === "triangle") pts = [[0, -0.95], [0.95, 0.75], [-0.95, 0.75]];
+    else if (shape === "triangleDown") pts = [[0, 0.95], [0.95, -0.75], [-0.95, -0.75]];
+    else if (shape === "square" || shape === "box") pts = [[-0.78, -0.78], [0.78, -0.78], [0.78, 0.78], [-0.78, 0.78]];
+    else if (shape === "database") pts = [[-0.75, -0.95], [0.75, -0.95], [0.75, 0.95], [-0.75, 0.95]];
+    else if (shape === "hexagon") {
+      for (i = 0; i < 6; i++) { a = Math.PI / 3 * i; pts.push([0.95 * Math.cos(a), 0.95 * Math.sin(a)]); }
+    } else if (shape === "ellipse") {
+      for (i = 0; i < 24; i++) { a = Math.PI / 12 * i; pts.push([Math.cos(a), 0.62 * Math.sin(a)]); }
+    } else return null;
+    return pts;
+  }
+  var shapeImages = {};
+  function shapeImage(shape) {
+    if (shape in shapeImages) return shapeImages[shape];
+    var pts = shapePoints(shape);
+    var body = pts ? '<polygon fill="#fff" points="' + pts.map(function (p) {
+      return (64 + 60 * p[0]).toFixed(1) + "," + (64 + 60 * p[1]).toFixed(1);
+    }).join(" ") + '"/>' : '<circle fill="#fff" cx="64" cy="64" r="60"/>';
+    shapeImages[shape] = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128" viewBox="0 0 128 128">' + body + "</svg>");
+    return shapeImages[shape];
+  }
+  /* sigma uploads every program's whole vertex array to the GPU on every frame (3.6 MB
+   * for 150,000 lines), though it only changes when the graph is reprocessed: a camera
+   * move needs new uniforms, not new vertices. These programs upload after a change only. */
+  function uploadOnce(Base) {
+    function Program(gl, renderer) { Base.call(this, gl, renderer); this.stale = true; }
+    Program.prototype = Object.create(Base.prototype);
+    Program.prototype.constructor = Program;
+    Program.prototype.reallocate = function () {
+      this.stale = true;
+      return Base.prototype.reallocate.apply(this, arguments);
+    };
+    Program.prototype.process = function () {
+      this.stale = true;
+      return Base.prototype.process.apply(this, arguments);
+    };
+    Program.prototype.render = function (params) {
+      if (this.hasNothingToRender()) return;
+      this.bind();
+      if (this.stale) { this.bufferData(); this.stale = false; }
+      this.gl.useProgram(this.program);
+      this.draw(params);
+    };
+    return Program;
+  }
+  var programs = window.sigmaPrograms || {};
+  var nodePrograms = {};
+  if (programs.point) nodePrograms.circle = uploadOnce(programs.point);
+  if (programs.pictogram) nodePrograms.shape = programs.pictogram({keepWithinCircle: false});
+  var edgePrograms = {};
+  if (big && programs.line) edgePrograms.line = uploadOnce(programs.line);  /* one-pixel lines: a third of the vertices */
 
   var selectedId = null;
   var hoveredId = null;
   function strongNode(id) { return current.focus ? current.focus.nodes.has(id) : false; }
-  function strongEdge(id) { return current.focus ? current.focus.edges.has(id) : false; }
+  function strongEdge(key) {
+    if (!current.focus) return false;
+    return members(key).some(function (id) { return current.focus.edges.has(id); });
+  }
+  function strongLink(key) {
+    return members(key).find(function (id) { return current.focus.edges.has(id); });
+  }
 
   function drawLabel(context, data, settings) {
     if (!data.label) return;
@@ -63,12 +167,17 @@ window.statecrimeRenderer = function (ctx) {
     hideEdgesOnMove: big,
     hideLabelsOnMove: big,
     renderEdgeLabels: false,
-    enableEdgeClickEvents: true,
+    /* sigma looks for an edge under the pointer on every mouse down by reading back a pixel
+     * and testing every edge: seconds per drag at 150,000 links. Large graphs find the
+     * clicked pair themselves, on a click only (see clickStage below). */
+    enableEdgeClickEvents: !big,
     enableEdgeHoverEvents: !big,
     labelRenderedSizeThreshold: big ? 11 : 7,
     labelDensity: big ? 0.3 : 1,
     labelFont: "system-ui, sans-serif",
     defaultEdgeType: "line",
+    nodeProgramClasses: nodePrograms,
+    edgeProgramClasses: edgePrograms,
     zIndex: false,
     labelRenderer: drawLabel,
     hoverRenderer: drawLabel,
@@ -83,7 +192,12 @@ window.statecrimeRenderer = function (ctx) {
         out.forceLabel = true;
         out.zIndex = 2;
         out.glyph = ctx.glyphs[n.shape] || "\u25CF";
-        out.size = Math.max(attrs.size, 7);
+        out.size = Math.max(attrs.size, 9);
+        if (nodePrograms.shape && !n.pseudo) {
+          out.type = "shape";
+          out.pictogram = shapeImage(n.shape);
+          out.pictogramColor = n.color;
+        }
       } else if (current.focus) {
         out.color = "#dfe3e6";
         out.label = null;
@@ -97,11 +211,13 @@ window.statecrimeRenderer = function (ctx) {
       if (!current.focus) return attrs;
       var out = Object.assign({}, attrs);
       if (strongEdge(id)) {
+        var link = ctx.edgeById[strongLink(id)];
         out.strong = true;
         out.size = 3.5;
         out.type = "arrow";
         out.zIndex = 2;
-        out.color = ctx.edgeById[id].color;
+        out.color = link.color;
+        out.label = link.relType;
         out.forceLabel = true;
       } else if (current.focus) {
         out.color = "#eef0f2";
@@ -134,14 +250,49 @@ window.statecrimeRenderer = function (ctx) {
   });
   renderer.on("leaveNode", function () { hoveredId = null; tip.hidden = true; });
   renderer.on("enterEdge", function (ev) {
-    var e = ctx.edgeById[ev.edge];
-    var a = renderer.graphToViewport(graph.getNodeAttributes(e.from));
-    var b = renderer.graphToViewport(graph.getNodeAttributes(e.to));
-    showTip(ctx.edgeCard(ev.edge), (a.x + b.x) / 2, (a.y + b.y) / 2);
+    var ids = shownLinks(ev.edge);
+    if (!ids.length) return;
+    var a = renderer.graphToViewport(graph.getNodeAttributes(graph.source(ev.edge)));
+    var b = renderer.graphToViewport(graph.getNodeAttributes(graph.target(ev.edge)));
+    showTip(ctx.linksCard(ids), (a.x + b.x) / 2, (a.y + b.y) / 2);
   });
   renderer.on("leaveEdge", function () { tip.hidden = true; });
   renderer.on("clickNode", function (ev) { ctx.onClickNode(ev.node); });
-  renderer.on("clickEdge", function (ev) { ctx.onClickEdge(ev.edge); });
+  function clickPair(key) {
+    var ids = shownLinks(key);
+    if (ids.length === 1) ctx.onClickEdge(ids[0]);
+    else if (ids.length) ctx.onClickLinks(ids);
+  }
+  renderer.on("clickEdge", function (ev) { clickPair(ev.edge); });
+  /* large graphs: the shown pair nearest a click, within 4 pixels, tested on the click alone */
+  function pairAt(x, y) {
+    var p = renderer.viewportToGraph({x: x, y: y});
+    var q = renderer.viewportToGraph({x: x + 4, y: y});
+    var tolerance = Math.abs(q.x - p.x) + Math.abs(q.y - p.y), best = null, bestD = tolerance;
+    graph.forEachEdge(function (key, attrs, s, t, sa, ta) {
+      if (attrs.hidden || sa.hidden || ta.hidden) return;
+      var dx = ta.x - sa.x, dy = ta.y - sa.y, len = dx * dx + dy * dy;
+      var u = len ? Math.max(0, Math.min(1, ((p.x - sa.x) * dx + (p.y - sa.y) * dy) / len)) : 0;
+      var ex = sa.x + u * dx - p.x, ey = sa.y + u * dy - p.y, d = Math.sqrt(ex * ex + ey * ey);
+      if (d <= bestD) { bestD = d; best = key; }
+    });
+    return best;
+  }
+  renderer.on("clickStage", function (ev) {
+    if (!big) return;
+    var key = pairAt(ev.event.x, ev.event.y);
+    if (key) clickPair(key);
+  });
+  /* sigma's mouse captor fully reprocesses the graph (every node and edge) on each mouse
+   * up, only to redraw the edges hidden while moving: at 50,000 nodes that was seconds
+   * per drag. It is handed a renderer whose refresh redraws without reprocessing. */
+  var captor = renderer.getMouseCaptor();
+  var facade = {};
+  for (var method in renderer) {
+    if (typeof renderer[method] === "function") facade[method] = renderer[method].bind(renderer);
+  }
+  facade.refresh = function () { renderer.scheduleRender(); return renderer; };
+  captor.renderer = facade;
 
   /* dragging a node moves it (and the layout is saved, as on canvas) */
   var dragged = null;
@@ -194,16 +345,24 @@ window.statecrimeRenderer = function (ctx) {
       current = view;
       var changed = false;
       graph.forEachNode(function (id, a) { if (a.hidden === view.nodes.has(id)) changed = true; });
-      graph.forEachEdge(function (id, a) { if (a.hidden === view.edges.has(id)) changed = true; });
+      var looks = [];
+      pairKeys.forEach(function (key, n) {
+        var look = looks[n] = pairLook(key, view), a = graph.getEdgeAttributes(key);
+        if (a.hidden !== look.hidden || a.color !== look.color || a.size !== look.size) changed = true;
+        pairHidden[n] = look.hidden;
+      });
       if (changed) {
         graph.updateEachNodeAttributes(function (id, attrs) {
           attrs.hidden = !view.nodes.has(id);
           return attrs;
         }, {attributes: ["hidden"]});
-        graph.updateEachEdgeAttributes(function (id, attrs) {
-          attrs.hidden = !view.edges.has(id);
+        graph.updateEachEdgeAttributes(function (key, attrs) {
+          var look = looks[+key.slice(1)];
+          attrs.hidden = look.hidden;
+          attrs.color = look.color;
+          attrs.size = look.size;
           return attrs;
-        }, {attributes: ["hidden"]});
+        }, {attributes: ["hidden", "color", "size"]});
       }
       var labels = !!view.focus;
       var relabel = renderer.getSetting("renderEdgeLabels") !== labels;
@@ -215,12 +374,18 @@ window.statecrimeRenderer = function (ctx) {
     },
     drawn: function () {
       var shownNodes = graph.filterNodes(function (id, a) { return !a.hidden; });
-      var shownEdges = graph.filterEdges(function (id, a) { return !a.hidden; });
+      /* the links drawn: those shown whose pair is drawn (a pair is drawn while one of its links is) */
+      var shownEdges = ctx.edges.filter(function (e) {
+        return current.edges.has(e.id) && !pairHidden[e.pair];
+      }).map(function (e) { return e.id; });
       return {
         nodes: shownNodes, edges: shownEdges,
         /* only a focused chain's items can be strong: ask sigma about those, not all 50,000 */
         strongNodes: candidates("nodes").filter(function (id) { var d = renderer.getNodeDisplayData(id); return d && d.strong; }),
-        strongEdges: candidates("edges").filter(function (id) { var d = renderer.getEdgeDisplayData(id); return d && d.strong; }),
+        strongEdges: candidates("edges").filter(function (id) {
+          var d = renderer.getEdgeDisplayData(pairKeys[ctx.edgeById[id].pair]);
+          return d && d.strong;
+        }),
         labelledNodes: candidates("nodes").filter(function (id) {
           var d = renderer.getNodeDisplayData(id);
           return d && d.strong && d.forceLabel && d.label === ctx.byId[id].label;
@@ -228,7 +393,9 @@ window.statecrimeRenderer = function (ctx) {
         nodeStyle: function (id) {
           var d = renderer.getNodeDisplayData(id);
           var n = ctx.byId[id];
-          return {shape: n.shape, glyph: d.glyph || null, color: n.color, border: n.border, opacity: 1};
+          /* drawnAs: the shape on screen (highlighted nodes in their kind's, the others discs) */
+          return {shape: n.shape, drawnAs: d.type === "shape" ? n.shape : "dot", glyph: d.glyph || null,
+                  color: d.type === "shape" ? d.pictogramColor : n.color, border: n.border, opacity: 1};
         }
       };
     },

@@ -16,7 +16,10 @@
  */
 (function () {
   "use strict";
+  /* phases of the start, in ms from navigation start (benchmarks/bench_view.py prints them) */
+  var phases = {script: performance.now()};
   var DATA = JSON.parse(document.getElementById("statecrime-data").textContent);
+  phases.parsed = performance.now();
   var LEGEND = DATA.legend;
   var SOURCES = DATA.sources || [];
   var GLYPHS = {star: "\u2605", diamond: "\u25C6", box: "\u25AC", dot: "\u25CF", triangle: "\u25B2",
@@ -126,6 +129,14 @@
     return card;
   }
 
+  function linksCard(ids) {
+    if (ids.length === 1) return handlers.edgeCard(ids[0]);
+    var box = el("div", null, "sc-cards");
+    box.appendChild(el("div", ids.length + " links between these two entities:", "sc-kind"));
+    ids.forEach(function (id) { box.appendChild(handlers.edgeCard(id)); });
+    return box;
+  }
+
   function moreCard(hub) {
     var card = el("div", null, "sc-card");
     card.appendChild(el("h4", "+" + DATA.more[hub] + " more"));
@@ -133,24 +144,49 @@
     return card;
   }
 
-  /* ---- the model: nodes, edges, the "+N more" stand-ins ---- */
-  var nodes = DATA.nodes, edges = DATA.edges;
+  /* ---- the model: nodes, edges, the "+N more" stand-ins ----
+   * The data is compact (views/html.py): a node's shape, colours and kind label come from
+   * the legend by its kind; links come as columns, link N being "eN". */
+  var nodes = DATA.nodes, edges = [];
   var byId = {}, edgeById = {};
   var relation = {};
   LEGEND.relations.forEach(function (r) { relation[r.name] = r; });
+  var kindOf = {}, roleColor = {};
+  LEGEND.kinds.forEach(function (k) { kindOf[k.name] = k; });
+  LEGEND.roles.forEach(function (r) { roleColor[r.name] = r.color; });
+  var OTHER = kindOf[""] || {label: "Other", color: "#9e9e9e", shape: "dot"};
   nodes.forEach(function (n) {
     byId[n.id] = n;
-    var info = n.info;
-    info.kindLabel = info.kindLabel || "";
-    ["aliases", "topics", "roles", "crimeTypes", "sources"].forEach(function (k) { if (!info[k]) info[k] = []; });
+    var k = kindOf[n.kind] || OTHER;
+    n.shape = k.shape;
+    n.color = k.color;
+    n.border = n.role && roleColor[n.role] ? roleColor[n.role] : k.color;
+    n.role = n.role || null;
+    var info = n.info = n.info || {};
+    if (!info.name) info.name = n.label;
+    info.kind = n.kind;
+    info.kindLabel = k.label || "";
+    ["aliases", "topics", "roles", "crimeTypes", "sources"].forEach(function (key) { if (!info[key]) info[key] = []; });
     if (!info.identifiers) info.identifiers = {};
   });
-  edges.forEach(function (e) {
-    edgeById[e.id] = e;
-    e.color = (relation[e.relType] || {}).color || "#78909c";
-    e.confirmed = !!e.confirmed;
-    e.nth = e.nth || 0;
-  });
+  (function () {
+    var L = DATA.links, pairCount = new Map(), size = nodes.length + 1;
+    for (var i = 0; i < L.from.length; i++) {
+      var g = L.grading[i], refs = L.sources[i], a = L.from[i], b = L.to[i];
+      var e = {id: "e" + i, from: nodes[a].id, to: nodes[b].id, relType: L.types[L.type[i]],
+               grading: g >= 0 ? L.gradings[g] : null, confirmed: g >= 0 && L.confirmed[g],
+               sources: refs === null ? [] : typeof refs === "number" ? [refs] : refs};
+      var extra = L.extra[i];
+      if (extra) Object.keys(extra).forEach(function (key) { e[key] = extra[key]; });
+      var pair = a < b ? a * size + b : b * size + a;
+      e.ends = a * size + b;  /* a number naming the ordered pair of ends */
+      e.nth = pairCount.get(pair) || 0;
+      pairCount.set(pair, e.nth + 1);
+      e.color = (relation[e.relType] || {}).color || "#78909c";
+      edges.push(e);
+      edgeById[e.id] = e;
+    }
+  })();
   function gradingWords(code) {
     if (typeof code !== "string" || !GRADING.test(code)) return "not graded";
     return LEGEND.reliability[code[0]] + ", " + LEGEND.credibility[code[1]];
@@ -258,7 +294,7 @@
   var status = document.getElementById("sc-status");
   var api = window.statecrime = {
     renderer: DATA.renderer, graphId: DATA.graphId, meets: meets, state: state,
-    firstFrameMs: null, settled: false, stabilised: false, restoredFrom: restoredFrom,
+    firstFrameMs: null, settled: false, stabilised: false, restoredFrom: restoredFrom, phases: phases,
     chains: []
   };
   var details = document.getElementById("sc-details");
@@ -286,6 +322,9 @@
       showDetails(card);
     },
     onClickEdge: function (id) { if (!edgeById[id].pseudo) showDetails(edgeCard(edgeInfo(edgeById[id]))); },
+    /* several links between one pair, drawn as one line: one card listing each of them */
+    linksCard: function (ids) { return linksCard(ids); },
+    onClickLinks: function (ids) { showDetails(linksCard(ids)); },
     onFirstFrame: function () {
       if (api.firstFrameMs === null) api.firstFrameMs = performance.now();
     },
@@ -298,12 +337,20 @@
     },
     onMoved: function () { saveLocal(); }
   };
+  phases.model = performance.now();
   var adapter = window.statecrimeRenderer(handlers);
+  phases.renderer = performance.now();
   api.adapter = adapter;
   api.inspect = function (kind, id) {
     if (kind === "node") handlers.onClickNode(id); else handlers.onClickEdge(id);
   };
   api.screenPoint = function (id) { return adapter.screenPoint(id); };
+  /* every link in the page, drawn or not: id, ends and type (the data holds them as columns) */
+  api.links = function () {
+    return edges.filter(function (e) { return !e.pseudo; }).map(function (e) {
+      return {id: e.id, from: e.from, to: e.to, relType: e.relType, grading: e.grading};
+    });
+  };
 
   function drawn() { return adapter.drawn(); }
   function realCount(ids) { return ids.filter(function (id) { return id.indexOf("more") !== 0; }).length; }
@@ -744,7 +791,8 @@
 
   /* ---- first drawing, then the chain the link names ---- */
   var wanted = /^#chain=(\d+)$/.exec(window.location.hash || "");
-  refresh();
+  /* the renderer drew handlers.initial, and nothing has changed since: no second pass */
+  if (api.settled) status.textContent = describeView();
   if (wanted) {
     var number = Number(wanted[1]);
     if (number >= 1 && number <= DATA.chains.length) focus(order.indexOf(number - 1));

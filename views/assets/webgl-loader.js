@@ -1,5 +1,6 @@
 /* Runs the webpack module factories that ipysigma's chunks registered, and exposes
- * sigma.js and graphology as window.Sigma and window.graphology (see views/webgl.py). */
+ * sigma.js and graphology as window.Sigma and window.graphology, and the two extra WebGL
+ * programs the view uses as window.sigmaPrograms (see views/webgl.py). */
 (function () {
   "use strict";
   var modules = {};
@@ -27,5 +28,11 @@
   var sigma = req("./node_modules/sigma/index.js");
   window.Sigma = sigma["default"] || sigma.Sigma || sigma;
   window.graphology = req("./node_modules/graphology/dist/graphology.umd.min.js");
+  var program = function (path) { var m = req(path); return m["default"] || m; };
+  window.sigmaPrograms = {
+    line: program("./node_modules/sigma/rendering/webgl/programs/edge.line.js"),
+    point: program("./node_modules/sigma/rendering/webgl/programs/node.point.js"),
+    pictogram: program("./node_modules/@yomguithereal/sigma-experiments-renderers/node/node.pictogram.js")
+  };
   delete self.webpackChunkipysigma;
 })();
