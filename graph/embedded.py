@@ -308,6 +308,8 @@ class EmbeddedServer:
         self.password = secrets.token_urlsafe(24)
         self.reader_password = secrets.token_urlsafe(24)
         self.bolt_port = 0
+        self.http_port = 0
+        """ArcadeDB's HTTP listener (127.0.0.1): it always starts; statecrime does not use it."""
         self.build = ""
         """The ArcadeDB build serving this store (``native`` or ``jvm``), once started."""
         self._server: Any = None
@@ -356,9 +358,10 @@ class EmbeddedServer:
             raise EmbeddedStoreError(str(exc)) from exc
         embedded_access.write_security(self._private_dir, self.password, self.reader_password)
         self.bolt_port = _free_port()
+        self.http_port = _free_port()
         config = {
             "host": "127.0.0.1",
-            "http_port": _free_port(),
+            "http_port": self.http_port,
             "bolt_port": self.bolt_port,
             "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
             "server_databaseDirectory": str(self.folder),
