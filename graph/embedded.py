@@ -312,6 +312,8 @@ class EmbeddedServer:
         """ArcadeDB's HTTP listener (127.0.0.1): it always starts; statecrime does not use it."""
         self.build = ""
         """The ArcadeDB build serving this store (``native`` or ``jvm``), once started."""
+        self.command_timeout: CommandTimeout | None = None
+        """The store's time-limit switch (see :mod:`statecrime.graph.embedded_access`)."""
         self._server: Any = None
         self._private_dir: Path | None = None
         self._umask_held = False
@@ -330,9 +332,15 @@ class EmbeddedServer:
         return (READER_USER, self.reader_password)
 
     def database(self) -> Any:
-        """The store's database as the ``arcadedb`` Python API gives it (in process, no Bolt)."""
+        """The store's database as the ``arcadedb`` Python API gives it (in process, no Bolt).
+
+        A time limit that earlier reads left in force is lifted first: what is
+        done through it (a bulk write, say) runs without one.
+        """
         if self._server is None:
             raise EmbeddedStoreError("the embedded store is not started")
+        if self.command_timeout is not None:
+            self.command_timeout.release()
         return self._server.get_database(DATABASE_NAME)
 
     def start(self) -> EmbeddedServer:
@@ -407,13 +415,15 @@ class EmbeddedServer:
                 ) from exc
         else:
             database = self._server.create_database(DATABASE_NAME)
-        embedded_access.apply_open_settings(database)
+        applied = embedded_access.apply_open_settings(database, self.folder / DATABASE_NAME)
+        self.command_timeout = CommandTimeout(database, applied)
 
     def stop(self) -> None:
         """Stop the server and remove its private configuration; safe to call twice."""
         with interrupts.deferred():
             interrupts.forget(self.sever_connections)
             server, self._server = self._server, None
+            self.command_timeout = None
             if server is not None:
                 with contextlib.suppress(Exception):
                     server.stop()
@@ -460,4 +470,6 @@ def reader_access(server: EmbeddedServer) -> tuple[tuple[str, str], CommandTimeo
     The user itself was written into the server's security files before it
     started (:func:`statecrime.graph.embedded_access.write_security`).
     """
-    return server.reader_auth, CommandTimeout(server.database())
+    if server.command_timeout is None:
+        raise EmbeddedStoreError("the embedded store is not started")
+    return server.reader_auth, server.command_timeout

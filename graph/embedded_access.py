@@ -148,33 +148,72 @@ def _alter(database: Any, key: str, value: str) -> None:
         result.close()
 
 
-def apply_open_settings(database: Any) -> None:
-    """Settings every open starts from: no time limit, ``LOAD CSV`` files and URLs as allowed."""
-    _alter(database, COMMAND_TIMEOUT, "0")
-    allowed = "true" if file_import_allowed() else "false"
+def stored_settings(database_folder: Path) -> dict[str, Any]:
+    """What ``ALTER DATABASE`` saved for a database (its ``configuration.json``), keyed as there.
+
+    The engine writes the keys without their ``arcadedb.`` prefix and reads the
+    file back when it opens the database.
+    """
+    try:
+        data = json.loads((database_folder / "configuration.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    settings = data.get("configuration") if isinstance(data, dict) else None
+    return settings if isinstance(settings, dict) else {}
+
+
+def apply_open_settings(database: Any, database_folder: Path | None = None) -> int:
+    """Set ``LOAD CSV``'s file and URL switches as allowed; return the time limit in force (ms).
+
+    A setting the database already holds (it read ``configuration.json`` as it
+    opened) is not set again: each ``ALTER DATABASE`` rewrites that file, and
+    the first in a process costs the engine's SQL start (30 to 200 ms here).
+    The time limit is left as the last process left it: see :class:`CommandTimeout`.
+    """
+    stored = stored_settings(database_folder) if database_folder is not None else {}
+    allowed = file_import_allowed()
     for key in FILE_IMPORT_SETTINGS:
-        _alter(database, key, allowed)
+        held = stored.get(key.removeprefix("arcadedb."))
+        if not (isinstance(held, bool) and held == allowed):
+            _alter(database, key, str(allowed).lower())
+    limit = stored.get(COMMAND_TIMEOUT.removeprefix("arcadedb."), 0)
+    return limit if isinstance(limit, int) and not isinstance(limit, bool) else 0
 
 
 class CommandTimeout:
-    """The server's limit on how long one command may run, held while read queries run.
+    """The server's limit on how long one command may run, in force while read queries run.
 
     ArcadeDB's ``arcadedb.command.timeout`` is checked inside its scan, expansion
     and filter loops, so it ends a runaway traversal that the group's
     ``readTimeout`` (which bounds record scans only) does not. It is a setting of
-    the database, not of a user: it is set while at least one bounded read runs
-    and cleared when the last one ends, so loads run without a limit. A write
-    that starts while a bounded read runs in the same process is bounded too.
+    the database, not of a user, and setting it rewrites the database's
+    ``configuration.json`` (the first time in a process, after the engine's SQL
+    start), so it is changed only when needed: a bounded read sets it unless
+    the same limit is in force already, and when the last bounded read ends the
+    limit stays in force, in the store too, until :meth:`release` lifts it.
+    :meth:`release` runs before every session of the store that is not a
+    bounded read's (a load's writes, ``cypher --write`` without ``--timeout``),
+    when a store is opened with no read limit (loads, exports, the API's
+    default), and before :meth:`EmbeddedServer.database` hands out the
+    database: loads and unbounded writes run without a limit, while read
+    commands one after another with the same ``--timeout`` set it once. So a
+    store that a read command used last says ``command.timeout`` in its
+    ``configuration.json``; another program opening that folder with ArcadeDB
+    itself inherits that limit. A write that starts while a bounded read runs
+    in the same process (another thread) is bounded too.
     """
 
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Any, applied_ms: int = 0) -> None:
         self._database = database
         self._lock = threading.Lock()
         self._active: list[int] = []
+        self._applied = applied_ms
+        """The limit in force (ms, 0: none), as the database opened with it."""
 
-    def _apply(self) -> None:
-        limit = min(self._active) if self._active else 0
-        _alter(self._database, COMMAND_TIMEOUT, str(limit))
+    def _set(self, limit: int) -> None:
+        if limit != self._applied:
+            _alter(self._database, COMMAND_TIMEOUT, str(limit))
+            self._applied = limit
 
     @contextlib.contextmanager
     def bounded(self, seconds: float | None) -> Iterator[None]:
@@ -184,11 +223,18 @@ class CommandTimeout:
         limit = max(1, int(seconds * 1000))
         with self._lock:
             self._active.append(limit)
-            self._apply()
+            self._set(min(self._active))
         try:
             yield
         finally:
             with self._lock:
                 self._active.remove(limit)
-                with contextlib.suppress(Exception):
-                    self._apply()
+                if self._active:
+                    with contextlib.suppress(Exception):
+                        self._set(min(self._active))
+
+    def release(self) -> None:
+        """Lift a limit that ended reads left in force (none is running): before unbounded work."""
+        with self._lock:
+            if not self._active:
+                self._set(0)
