@@ -92,9 +92,12 @@ def running() -> str | None:
 
 
 @contextlib.contextmanager
-def quiet_stderr(capture: Path, debug: bool) -> Iterator[None]:
-    """Send the engine's start-up chatter (written on fd 2 by native code) to a file."""
-    if debug:
+def quiet_stderr(capture: Path, leave: bool) -> Iterator[None]:
+    """Send the engine's start-up chatter (written on fd 2 by native code) to a file.
+
+    ``leave``: do not (debugging, or nothing to catch).
+    """
+    if leave:
         yield
         return
     saved = os.dup(2)
@@ -130,6 +133,14 @@ def server_class(build: str, private_dir: Path, debug: bool) -> Any:
     from arcadedb_embedded.server import ArcadeDBServer
 
     return ArcadeDBServer
+
+
+def load_engine(build: str) -> None:
+    """Load the native library now, in the calling thread (it sets process environment)."""
+    if build == NATIVE:
+        from arcadedb._native import lib
+
+        lib._load()
 
 
 def _prepare_native(private_dir: Path, debug: bool) -> None:
