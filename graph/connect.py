@@ -18,13 +18,9 @@ from pathlib import Path
 
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from platformdirs import user_data_dir
 
-from statecrime.graph.embedded import (
-    DATABASE_NAME,
-    EmbeddedServer,
-    default_folder,
-    reader_access,
-)
+from statecrime.graph.embedded import DATABASE_NAME, EmbeddedServer, reader_access
 from statecrime.graph.store import Store
 
 # The driver logs a lost connection at ERROR level; with no handler anywhere Python
@@ -41,7 +37,7 @@ class StoreConnectionError(RuntimeError):
 
 def default_store() -> Path:
     """Where the embedded store lives when nobody says otherwise."""
-    return default_folder()
+    return Path(user_data_dir("statecrime", appauthor=False)) / "store"
 
 
 def resolve_store(spec: str | os.PathLike[str] | None) -> str:

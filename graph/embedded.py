@@ -45,7 +45,6 @@ import socket
 import stat
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -102,7 +101,6 @@ def end_process(code: int) -> NoReturn:
         sys.stdout.flush()
     with contextlib.suppress(Exception):
         sys.stderr.flush()
-    stop_prestarted()
     remove_private_dirs()
     if embedded_builds.running() is not None:
         os._exit(code)
@@ -346,19 +344,10 @@ class EmbeddedServer:
         return self._server.get_database(DATABASE_NAME)
 
     def start(self) -> EmbeddedServer:
-        """Start the server; a signal meanwhile waits until it can be stopped again.
-
-        If :func:`prestart` began starting this store's engine as the process
-        began, that server is taken over (waiting for it if need be), or its
-        error raised.
-        """
+        """Start the server; a signal meanwhile waits until it can be stopped again."""
         try:
             with interrupts.deferred():
-                started = _take_prestarted(self.folder)
-                if started is not None:
-                    self.__dict__.update(started.__dict__)
-                else:
-                    self._start_engine()
+                self._start_engine()
                 atexit.register(self.stop)
                 interrupts.on_interrupt(self.sever_connections)
         except BaseException:
@@ -367,7 +356,7 @@ class EmbeddedServer:
         return self
 
     def _start_engine(self, server_class: Any = None) -> None:
-        """Start the server and open the database: all of starting that may run in any thread."""
+        """Start the server and open the database."""
         self._prepare(server_class)
         self._launch()
 
@@ -405,7 +394,7 @@ class EmbeddedServer:
         assert self._private_dir is not None
         chatter = self._private_dir / "start.log"
         # the JVM prints on fd 2 as it starts; the native library does not (test_embedded_builds
-        # checks), and the fd must not be swapped under a main thread running meanwhile
+        # checks), and another thread's output would be swallowed meanwhile
         quiet = _debug or self.build == embedded_builds.NATIVE
         try:
             with embedded_builds.quiet_stderr(chatter, quiet):
@@ -480,99 +469,6 @@ class EmbeddedServer:
         self.stop()
 
 
-# --- Starting the engine while the command line loads -----------------------------------------
-#
-# A command spends most of its first half second importing Python (the driver, pydantic,
-# typer), on one core; the native build's server start is native code that runs without the
-# GIL. The ``statecrime`` script therefore starts the store's engine in a thread as the
-# process begins (:func:`prestart`, from statecrime.entry), and the command's own
-# EmbeddedServer takes that server over when it opens the store. Only on the native build
-# (JPype's JVM is not started off the main thread here), only for a folder that holds a
-# store already (a mistyped --store creates nothing), and never for --help.
-
-PRESTART_ENV = "STATECRIME_PRESTART"
-"""``0`` turns :func:`prestart` off (to time or debug a start)."""
-PRESTART_WAIT_SECONDS = 60.0
-_prestarted: dict[Path, tuple[threading.Thread, list[Any]]] = {}
-
-
-def default_folder() -> Path:
-    """Where the embedded store lives when nobody says otherwise."""
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("statecrime", appauthor=False)) / "store"
-
-
-def prestart(folder: Path) -> bool:
-    """Begin starting the store in ``folder`` in a thread; whether it began.
-
-    What touches the process as a whole (the engine's environment and log
-    settings, loading the library) is done here, in the calling thread; the
-    thread starts the server and opens the database. Any failure is kept for
-    :meth:`EmbeddedServer.start` to raise, as if it had happened there.
-    """
-    if os.environ.get(PRESTART_ENV, "").strip() == "0":
-        return False
-    folder = Path(folder).expanduser().resolve()
-    if folder in _prestarted or not (folder / DATABASE_NAME / "schema.json").is_file():
-        return False
-    try:
-        build = embedded_builds.running() or embedded_builds.chosen()
-        if build != embedded_builds.NATIVE:
-            return False
-        server_class = embedded_builds.server_class(build, process_private_dir(), _debug)
-        embedded_builds.load_engine(build)
-    except Exception:
-        return False  # the command's own start will say what is wrong
-    server = EmbeddedServer(folder)
-    server.build = build
-    try:
-        server._prepare(server_class)
-    except Exception:
-        server._stop_engine()
-        return False
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            server._launch()
-        except BaseException as exc:
-            with contextlib.suppress(BaseException):
-                server._stop_engine()
-            outcome.append(exc)
-        else:
-            outcome.append(server)
-
-    thread = threading.Thread(target=run, name="statecrime-store-prestart", daemon=True)
-    _prestarted[folder] = (thread, outcome)
-    atexit.register(stop_prestarted)
-    thread.start()
-    return True
-
-
-def _take_prestarted(folder: Path) -> EmbeddedServer | None:
-    """The server :func:`prestart` started for ``folder`` (waited for), or None; or its error."""
-    entry = _prestarted.pop(folder, None)
-    if entry is None:
-        return None
-    thread, outcome = entry
-    thread.join(PRESTART_WAIT_SECONDS)
-    if not outcome:
-        raise EmbeddedStoreError(f"the embedded store in {folder} did not start in time")
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
-
-
-def stop_prestarted() -> None:
-    """Stop what :func:`prestart` started and no command took over (a usage error, a signal)."""
-    for folder in list(_prestarted):
-        with contextlib.suppress(BaseException):
-            server = _take_prestarted(folder)
-            if server is not None:
-                server._stop_engine()
-
-
 __all__ = [
     "FILE_IMPORT_ENV",
     "READER_USER",
@@ -581,7 +477,6 @@ __all__ = [
     "EmbeddedStoreError",
     "end_process",
     "file_import_allowed",
-    "prestart",
     "reader_access",
     "reader_group",
     "set_debug",

@@ -135,14 +135,6 @@ def server_class(build: str, private_dir: Path, debug: bool) -> Any:
     return ArcadeDBServer
 
 
-def load_engine(build: str) -> None:
-    """Load the native library now, in the calling thread (it sets process environment)."""
-    if build == NATIVE:
-        from arcadedb._native import lib
-
-        lib._load()
-
-
 def _prepare_native(private_dir: Path, debug: bool) -> None:
     """Log into the private folder, to the terminal only with ``--debug``; heap if asked.
 
