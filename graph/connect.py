@@ -68,6 +68,8 @@ def open_store(
     else:
         with EmbeddedServer(Path(target)) as server:
             reader_auth, server_limit = reader_access(server)
+            if read_timeout is None:
+                server_limit.release()  # a limit a read command left in the store
             driver = GraphDatabase.driver(server.uri, auth=server.auth)
             reader = GraphDatabase.driver(server.uri, auth=reader_auth)
             store = Store(

@@ -1,39 +1,43 @@
 """The embedded default store: ArcadeDB run in this process, spoken to over Bolt.
 
-``arcadedb-embedded`` bundles ArcadeDB and a Java runtime. We start its server
-with only the Bolt plugin, every listener on 127.0.0.1 on free ports, and a root
-password drawn at random for this run and held only in memory: nothing on disk
-lets another user in. The server's configuration lives in a private temporary
+The engine is ArcadeDB 26.10.2 in one of two builds (:mod:`statecrime.graph.embedded_builds`):
+the native build (PyPI ``arcadedb``, a GraalVM native image: no Java runtime, the
+default) or the JVM build (``arcadedb-embedded``). We start its server with only
+the Bolt plugin, every listener on 127.0.0.1 on free ports, and a root password
+drawn at random for this run and held only in memory: nothing on disk lets
+another user in. The server's configuration lives in a private temporary
 folder removed on stop; the database itself lives in the store folder the user
 chose, so it outlives the process.
 
 The server must be stopped before the interpreter exits, even on an unhandled
-exception, or its Java runtime crashes on the way out: use
-:class:`EmbeddedServer` as a context manager (it also registers an ``atexit``
-stop as a last resort).
+exception: use :class:`EmbeddedServer` as a context manager (it also registers
+an ``atexit`` stop as a last resort).
 
 What a process leaves behind, and who may read it:
 
 * The private folder (``statecrime-arcadedb-*`` in the temporary directory,
-  0700) holds a hash of the run's password, the Java runtime's settings and,
-  should it ever crash, its ``hs_err`` report. It is removed on every exit
-  path (:func:`end_process`, ``atexit``, the interrupt watchdog); it records
-  its owner's pid and start time, so a folder left by a process that no
-  longer exists (killed with SIGKILL, say) is removed when the next one starts.
+  0700) holds the server's security files (salted hashes of the run's two
+  passwords), the engine's log and, on the JVM build, the Java runtime's
+  settings and should it ever crash its ``hs_err`` report. Nothing else is
+  written outside the store: not the engine's usual ``./log`` or
+  ``~/.local/state/arcadedb``. The folder is removed on every exit path
+  (:func:`end_process`, ``atexit``, the interrupt watchdog); it records its
+  owner's pid and start time, so a folder left by a process that no longer
+  exists (killed with SIGKILL, say) is removed when the next one starts.
 * The store folder is 0700 and its files 0600 whatever the umask: the umask is
   077 while a store is open, and a store made by an earlier version is
   tightened when it is opened.
-* The Java runtime never takes SIGHUP, SIGINT or SIGTERM (``-Xrs``): Python's
+* Neither build takes SIGHUP, SIGINT or SIGTERM: the native library installs no
+  handler for them, and the Java runtime is started with ``-Xrs``. Python's
   handlers in :mod:`statecrime.interrupts` do, so a signal rolls back and
-  stops cleanly. It logs nothing to the terminal unless :func:`set_debug`
-  turned debugging on.
+  stops cleanly. The engine logs nothing to the terminal unless
+  :func:`set_debug` turned debugging on.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import secrets
 import shutil
@@ -41,32 +45,29 @@ import socket
 import stat
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn
 
 from statecrime import interrupts
+from statecrime.graph import embedded_access, embedded_builds
+from statecrime.graph.embedded_access import (
+    FILE_IMPORT_ENV,
+    READER_USER,
+    CommandTimeout,
+    file_import_allowed,
+    reader_group,
+)
 
-DATABASE_NAME = "statecrime"
-USER = "root"
+DATABASE_NAME = embedded_access.DATABASE_NAME
+USER = embedded_access.ROOT_USER
 PRIVATE_PREFIX = "statecrime-arcadedb-"
 """Private folders are ``<tempdir>/statecrime-arcadedb-*``."""
 OWNER_FILE = "owner"
 """In a private folder: ``<pid> <start time>`` of the process it belongs to."""
 LEGACY_AGE_SECONDS = 24 * 3600
 """A private folder without an owner file (an earlier version made it) is removed after this."""
-_JVM_LOGGING_QUIET = """\
-handlers =
-.level = OFF
-"""
-_JVM_LOGGING_DEBUG = """\
-handlers = java.util.logging.ConsoleHandler
-.level = INFO
-java.util.logging.ConsoleHandler.level = ALL
-"""
 _debug = False
 _process_dir: Path | None = None
 _open_stores = 0
@@ -74,32 +75,34 @@ _saved_umask: int | None = None
 
 
 def set_debug(on: bool) -> None:
-    """Show the Java runtime's start-up output and its log on the terminal (``--debug``).
+    """Show the engine's start-up output and its log on the terminal (``--debug``).
 
-    It must be called before the first store starts: the runtime reads its
-    logging settings once.
+    It must be called before the first store starts: the engine reads its
+    logging settings once per process.
     """
     global _debug
     _debug = on
 
 
 def end_process(code: int) -> NoReturn:
-    """Exit with ``code``, without the Java runtime's shutdown if one was started.
+    """Exit with ``code``, without the engine's shutdown if an engine was loaded.
 
     JPype's exit hook shuts the JVM down while Java threads of a stopped server
     may still be winding down, and now and then crashes the process after all
     the work is done (a segmentation fault in JPype's ``_JTerminate``: seen in
     about one run in three of the CLI tests). Letting the interpreter exit with
-    the JVM left alive instead aborts in glibc. Our servers are stopped, and
-    their data flushed, before this is called, so the process ends here at
-    once, after flushing what it printed.
+    the JVM left alive instead aborts in glibc. The native library's isolate
+    keeps threads of its own too. Our servers are stopped, and their data
+    flushed, before this is called, so the process ends here at once, after
+    flushing what it printed (which also spares a command the interpreter's
+    teardown).
     """
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     with contextlib.suppress(Exception):
         sys.stderr.flush()
     remove_private_dirs()
-    if "jpype" in sys.modules and sys.modules["jpype"].isJVMStarted():
+    if embedded_builds.running() is not None:
         os._exit(code)
     sys.exit(code)
 
@@ -179,9 +182,7 @@ def remove_stale_private_dirs(tmp: Path | None = None) -> list[Path]:
                 if _owner_alive(owner):
                     continue
             else:
-                newest = max(
-                    [info.st_mtime, *(p.lstat().st_mtime for p in folder.rglob("*"))]
-                )
+                newest = max([info.st_mtime, *(p.lstat().st_mtime for p in folder.rglob("*"))])
                 if time.time() - newest < LEGACY_AGE_SECONDS:
                     continue
         except OSError:
@@ -294,69 +295,6 @@ def _sever_connections_to(port: int) -> None:
                     sock.shutdown(socket.SHUT_RDWR)
 
 
-@contextlib.contextmanager
-def _quiet_stderr(capture: Path) -> Iterator[None]:
-    """Send the Java runtime's start-up chatter to a file instead of the terminal."""
-    if _debug:
-        yield
-        return
-    saved = os.dup(2)
-    with capture.open("wb") as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def _jvm_signal_and_crash_args(private_dir: Path) -> list[str]:
-    """Keep the Java runtime away from our signals and its crash report out of the cwd.
-
-    ``-Xrs``: the runtime installs no handlers for SIGHUP, SIGINT and SIGTERM
-    (it took them for its own shutdown, and crashed or ignored them), so
-    Python's handlers get them. The crash report, if the runtime ever crashes,
-    goes to the private folder instead of the current one (``arcadedb_embedded``
-    reads the path from ``ARCADEDB_JVM_ERROR_FILE`` and puts it last).
-    """
-    os.environ["ARCADEDB_JVM_ERROR_FILE"] = str(private_dir / "hs_err_pid%p.log")
-    return ["-Xrs"]
-
-
-def _start_jvm(private_dir: Path) -> None:
-    """Start the JVM once per process, quiet unless debugging, deaf to our signals."""
-    import jpype
-    from arcadedb_embedded import jvm
-
-    if jpype.isJVMStarted():
-        return
-    logging_file = private_dir / "logging.properties"
-    logging_file.write_text(
-        _JVM_LOGGING_DEBUG if _debug else _JVM_LOGGING_QUIET, encoding="utf-8"
-    )
-    chatter = private_dir / "jvm-start.log"
-    try:
-        with _quiet_stderr(chatter):
-            jvm.start_jvm(
-                heap_size=os.environ.get("STATECRIME_EMBEDDED_HEAP", "1g"),
-                jvm_args=[
-                    f"-Djava.util.logging.config.file={logging_file}",
-                    # the bundled web server calls sun.misc.Unsafe; JDK 25 warns on stderr
-                    "--sun-misc-unsafe-memory-access=allow",
-                    *_jvm_signal_and_crash_args(private_dir),
-                ],
-            )
-    except Exception as exc:
-        detail = (
-            chatter.read_text(encoding="utf-8", errors="replace").strip()
-            if chatter.exists()
-            else ""
-        )
-        raise EmbeddedStoreError(
-            f"could not start the embedded store's Java runtime: {exc}\n{detail}"
-        ) from exc
-
-
 class EmbeddedServer:
     """ArcadeDB with its Bolt plugin on 127.0.0.1, holding its data in ``folder``.
 
@@ -368,7 +306,14 @@ class EmbeddedServer:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder).expanduser().resolve()
         self.password = secrets.token_urlsafe(24)
+        self.reader_password = secrets.token_urlsafe(24)
         self.bolt_port = 0
+        self.http_port = 0
+        """ArcadeDB's HTTP listener (127.0.0.1): it always starts; statecrime does not use it."""
+        self.build = ""
+        """The ArcadeDB build serving this store (``native`` or ``jvm``), once started."""
+        self.command_timeout: CommandTimeout | None = None
+        """The store's time-limit switch (see :mod:`statecrime.graph.embedded_access`)."""
         self._server: Any = None
         self._private_dir: Path | None = None
         self._umask_held = False
@@ -381,41 +326,82 @@ class EmbeddedServer:
     def auth(self) -> tuple[str, str]:
         return (USER, self.password)
 
+    @property
+    def reader_auth(self) -> tuple[str, str]:
+        """The read-only user's credentials (see :mod:`statecrime.graph.embedded_access`)."""
+        return (READER_USER, self.reader_password)
+
+    def database(self) -> Any:
+        """The store's database as the ``arcadedb`` Python API gives it (in process, no Bolt).
+
+        A time limit that earlier reads left in force is lifted first: what is
+        done through it (a bulk write, say) runs without one.
+        """
+        if self._server is None:
+            raise EmbeddedStoreError("the embedded store is not started")
+        if self.command_timeout is not None:
+            self.command_timeout.release()
+        return self._server.get_database(DATABASE_NAME)
+
     def start(self) -> EmbeddedServer:
         """Start the server; a signal meanwhile waits until it can be stopped again."""
         try:
             with interrupts.deferred():
-                self._start()
+                self._start_engine()
+                atexit.register(self.stop)
+                interrupts.on_interrupt(self.sever_connections)
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _start(self) -> None:
+    def _start_engine(self, server_class: Any = None) -> None:
+        """Start the server and open the database."""
+        self._prepare(server_class)
+        self._launch()
+
+    def _prepare(self, server_class: Any = None) -> None:
+        """Everything before the server starts: folders, modes, security files, ports."""
         _private_umask_on()
         self._umask_held = True
         _tighten_store(self.folder)
         self._private_dir = Path(tempfile.mkdtemp(prefix="server-", dir=process_private_dir()))
         os.chmod(self._private_dir, 0o700)
-        _start_jvm(process_private_dir())
-        from arcadedb_embedded.server import ArcadeDBServer
-
+        if server_class is None:
+            try:
+                self.build = embedded_builds.running() or embedded_builds.chosen()
+                server_class = embedded_builds.server_class(
+                    self.build, process_private_dir(), _debug
+                )
+            except embedded_builds.BuildError as exc:
+                raise EmbeddedStoreError(str(exc)) from exc
+        embedded_access.write_security(self._private_dir, self.password, self.reader_password)
         self.bolt_port = _free_port()
+        self.http_port = _free_port()
         config = {
             "host": "127.0.0.1",
-            "http_port": _free_port(),
+            "http_port": self.http_port,
             "bolt_port": self.bolt_port,
             "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
             "server_databaseDirectory": str(self.folder),
-            **file_import_settings(),
         }
-        self._server = ArcadeDBServer(
+        self._server = server_class(
             root_path=str(self._private_dir), root_password=self.password, config=config
         )
+
+    def _launch(self) -> None:
+        """Start the server prepared and open the database (mostly the engine's native code)."""
+        assert self._private_dir is not None
+        chatter = self._private_dir / "start.log"
+        # the JVM prints on fd 2 as it starts; the native library does not (test_embedded_builds
+        # checks), and another thread's output would be swallowed meanwhile
+        quiet = _debug or self.build == embedded_builds.NATIVE
         try:
-            self._server.start()
+            with embedded_builds.quiet_stderr(chatter, quiet):
+                self._server.start()
         except Exception as exc:
             self._server = None
+            detail = embedded_builds.chatter_of(chatter)
             self._cleanup()
             if "locked by another process" in str(exc):
                 raise EmbeddedStoreError(
@@ -425,9 +411,8 @@ class EmbeddedServer:
                 ) from exc
             raise EmbeddedStoreError(
                 f"could not start the embedded store in {self.folder}: {exc}"
+                + (f"\n{detail}" if detail else "")
             ) from exc
-        atexit.register(self.stop)
-        interrupts.on_interrupt(self.sever_connections)
         self._open_database()
 
     def sever_connections(self) -> None:
@@ -438,25 +423,31 @@ class EmbeddedServer:
     def _open_database(self) -> None:
         if (self.folder / DATABASE_NAME).exists():
             try:
-                self._server.get_database(DATABASE_NAME)
+                database = self._server.get_database(DATABASE_NAME)
             except Exception as exc:
                 raise EmbeddedStoreError(
                     f"could not open the store in {self.folder}: {exc}. If another statecrime "
                     "command is using this store, wait for it to finish or pass another --store."
                 ) from exc
         else:
-            self._server.create_database(DATABASE_NAME)
+            database = self._server.create_database(DATABASE_NAME)
+        applied = embedded_access.apply_open_settings(database, self.folder / DATABASE_NAME)
+        self.command_timeout = CommandTimeout(database, applied)
 
     def stop(self) -> None:
         """Stop the server and remove its private configuration; safe to call twice."""
         with interrupts.deferred():
-            interrupts.forget(self.sever_connections)
-            server, self._server = self._server, None
-            if server is not None:
-                with contextlib.suppress(Exception):
-                    server.stop()
-                atexit.unregister(self.stop)
-            self._cleanup()
+            self._stop_engine()
+
+    def _stop_engine(self) -> None:
+        interrupts.forget(self.sever_connections)
+        server, self._server = self._server, None
+        self.command_timeout = None
+        if server is not None:
+            with contextlib.suppress(Exception):
+                server.stop()
+            atexit.unregister(self.stop)
+        self._cleanup()
 
     def _cleanup(self) -> None:
         if self._private_dir is not None:
@@ -478,131 +469,26 @@ class EmbeddedServer:
         self.stop()
 
 
-# --- Read-only access and limits, enforced by the server ------------------------------------
-#
-# Analysts' Cypher without --write runs as a second server user, READER_USER, whose group on
-# the statecrime database grants reading records and nothing else: no createRecord,
-# updateRecord or deleteRecord, no updateSchema (so no CREATE CONSTRAINT/INDEX, no new label),
-# no updateSecurity (which ArcadeDB also asks of LOAD CSV from a local file). The server checks
-# those rights on every record and schema operation, whatever the statement (plain CREATE/SET/
-# DELETE, CALL { } IN TRANSACTIONS, merge.node and the other write procedures), so the guard
-# does not depend on how the statement is written. Its password, like root's, is drawn for
-# this run and held only in memory; the server keeps a salted hash of it in the private folder.
-
-READER_USER = "statecrime_reader"
-READER_GROUP = "statecrime_reader"
-FILE_IMPORT_ENV = "STATECRIME_ALLOW_FILE_IMPORT"
-_COMMAND_TIMEOUT = "arcadedb.command.timeout"
-
-
-def file_import_allowed() -> bool:
-    """Whether ``LOAD CSV`` may read local files and URLs (``STATECRIME_ALLOW_FILE_IMPORT=1``)."""
-    return os.environ.get(FILE_IMPORT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-_FILE_IMPORT_SETTINGS = (
-    "arcadedb.opencypher.loadCsv.allowFileUrls",
-    "arcadedb.opencypher.loadCsv.allowRemoteUrls",
-)
-
-
-def file_import_settings() -> dict[str, Any]:
-    """Server settings for ``LOAD CSV``: off for files and URLs unless the user turned it on.
-
-    ``arcadedb.opencypher.loadCsv.allowFileUrls`` covers ``file:///`` URLs and bare
-    paths, ``allowRemoteUrls`` http(s). The keys are given the way
-    ``ArcadeDBServer`` spells them (``_`` becomes ``.``). They are database
-    settings, so :func:`restrict_file_import` sets them on the open database too.
-    """
-    allowed = file_import_allowed()
-    return {
-        key.removeprefix("arcadedb.").replace(".", "_"): allowed for key in _FILE_IMPORT_SETTINGS
-    }
-
-
-def restrict_file_import(java_database: Any) -> None:
-    """Apply the ``LOAD CSV`` file and URL switches to the open database's own settings."""
-    import jpype
-
-    allowed = jpype.JBoolean(file_import_allowed())
-    for key in _FILE_IMPORT_SETTINGS:
-        java_database.getConfiguration().setValue(key, allowed)
-
-
-def reader_group(read_timeout_ms: int = -1) -> dict[str, Any]:
-    """The reader's rights on the statecrime database: read records, nothing else."""
-    return {
-        "access": [],
-        "resultSetLimit": -1,
-        "readTimeout": read_timeout_ms,
-        "types": {"*": {"access": ["readRecord"]}},
-    }
-
-
-def install_reader(java_server: Any, password: str, read_timeout_ms: int = -1) -> None:
-    """Create the read-only group and user on a started server (idempotent per server)."""
-    import jpype
-
-    json_object = jpype.JClass("com.arcadedb.serializer.json.JSONObject")
-    security = java_server.getSecurity()
-    group = json_object(json.dumps(reader_group(read_timeout_ms)))
-    security.saveGroup(DATABASE_NAME, READER_GROUP, group)
-    user = {
-        "name": READER_USER,
-        "password": str(security.encodePassword(password)),
-        "databases": {DATABASE_NAME: [READER_GROUP]},
-    }
-    if security.existsUser(READER_USER):
-        security.dropUser(READER_USER)
-    security.createUser(json_object(json.dumps(user)))
-    security.updateSchema(java_server.getDatabase(DATABASE_NAME))
-
-
-class CommandTimeout:
-    """The server's limit on how long one command may run, held while read queries run.
-
-    ArcadeDB's ``arcadedb.command.timeout`` is checked inside its scan, expansion
-    and filter loops, so it ends a runaway traversal that the group's
-    ``readTimeout`` (which bounds record scans only) does not. It is a setting of
-    the database, not of a user: it is set while at least one bounded read runs
-    and cleared when the last one ends, so loads run without a limit. A write
-    that starts while a bounded read runs in the same process is bounded too.
-    """
-
-    def __init__(self, java_database: Any) -> None:
-        self._database = java_database
-        self._lock = threading.Lock()
-        self._active: list[int] = []
-
-    def _apply(self) -> None:
-        import jpype
-
-        limit = min(self._active) if self._active else 0
-        self._database.getConfiguration().setValue(_COMMAND_TIMEOUT, jpype.JLong(limit))
-
-    @contextlib.contextmanager
-    def bounded(self, seconds: float | None) -> Iterator[None]:
-        if seconds is None or seconds <= 0:
-            yield
-            return
-        limit = max(1, int(seconds * 1000))
-        with self._lock:
-            self._active.append(limit)
-            self._apply()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._active.remove(limit)
-                with contextlib.suppress(Exception):
-                    self._apply()
+__all__ = [
+    "FILE_IMPORT_ENV",
+    "READER_USER",
+    "CommandTimeout",
+    "EmbeddedServer",
+    "EmbeddedStoreError",
+    "end_process",
+    "file_import_allowed",
+    "reader_access",
+    "reader_group",
+    "set_debug",
+]
 
 
 def reader_access(server: EmbeddedServer) -> tuple[tuple[str, str], CommandTimeout]:
-    """Set up the read-only user on a started ``server``: its credentials and the limit switch."""
-    java_server = server._server._java_server
-    password = secrets.token_urlsafe(24)
-    install_reader(java_server, password)
-    database = java_server.getDatabase(DATABASE_NAME)
-    restrict_file_import(database)
-    return (READER_USER, password), CommandTimeout(database)
+    """The read-only user's credentials on a started ``server``, and its time-limit switch.
+
+    The user itself was written into the server's security files before it
+    started (:func:`statecrime.graph.embedded_access.write_security`).
+    """
+    if server.command_timeout is None:
+        raise EmbeddedStoreError("the embedded store is not started")
+    return server.reader_auth, server.command_timeout

@@ -198,6 +198,9 @@ class ServerLimit(Protocol):
 
     def bounded(self, seconds: float | None) -> AbstractContextManager[None]: ...
 
+    def release(self) -> None:
+        """Lift a limit that ended reads left in force, before work that has none."""
+
 
 @dataclass
 class Store:
@@ -220,6 +223,8 @@ class Store:
     """Seconds a read query may run (``--timeout``); ``None`` or 0 for no limit."""
 
     def session(self, **kwargs: Any) -> Session:
+        if self.server_limit is not None:
+            self.server_limit.release()  # unbounded work runs under no limit left by reads
         return self.driver.session(database=self.database, **kwargs)
 
     def reader_session(self) -> Session:
@@ -240,7 +245,10 @@ class Store:
 
     def bounded(self, seconds: float | None) -> AbstractContextManager[None]:
         """Hold the server-side run-time limit (embedded store) while a query runs."""
-        if self.server_limit is None or seconds is None:
+        if self.server_limit is None:
+            return nullcontext()
+        if seconds is None:
+            self.server_limit.release()  # no limit: not even one earlier reads left in force
             return nullcontext()
         return self.server_limit.bounded(seconds)
 
@@ -248,9 +256,11 @@ class Store:
         """Create the unique constraint on entity ids and the name index, if missing.
 
         Each in a managed transaction of its own: routed to a writer on a cluster
-        (``neo4j://``) and retried by the driver on a transient error.
+        (``neo4j://``) and retried by the driver on a transient error. Not through
+        :meth:`session`: these run as any command opens the store, and a time
+        limit a read command left in force (embedded store) is no reason to lift it.
         """
-        with self.session() as session:
+        with self.driver.session(database=self.database) as session:
             for statement in (CONSTRAINT_ENTITY_ID, INDEX_ENTITY_NAME):
                 session.execute_write(lambda tx, text=statement.text: tx.run(text).consume())
 

@@ -19,9 +19,7 @@ view behind a "+N more" the analyst can expand, and not expanded further.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from statecrime.graph import domain
 from statecrime.graph.cypher import declare
@@ -31,6 +29,9 @@ from statecrime.graph.network import to_networkx
 from statecrime.graph.properties import entity_from_properties, link_from_properties
 from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 DEFAULT_HOPS = 2
 HOP_BOUNDS = range(1, 4)

@@ -14,7 +14,7 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from neo4j.exceptions import Neo4jError
@@ -25,16 +25,19 @@ from statecrime.cli_problems import refuse_load, write_problems
 from statecrime.graph.embedded import end_process
 from statecrime.graph.embedded import set_debug as set_java_debug
 from statecrime.graph.store import Store
-from statecrime.loaders.load import LoadReport, load_paths
 from statecrime.loaders.problems import LoadError
 from statecrime.loaders.readers import FORMATS
-from statecrime.loaders.resolve import current_id, merges_of, read_judgements
 from statecrime.loaders.summary import ReadOptions
 from statecrime.output import OutputFormat, emit, err_console
 from statecrime.queries.adhoc import QueryFailed, QueryTimedOut, WriteRefused, run_cypher
 from statecrime.queries.lookup import search, show
 from statecrime.values import parse_param
 from statecrime.watchdog import DEFAULT_TIMEOUT, EXIT_TIMED_OUT
+
+if TYPE_CHECKING:
+    # the loaders (and entity resolution's name tables) are imported by the commands that
+    # load: a read command starts without them
+    from statecrime.loaders.load import LoadReport
 
 app = typer.Typer(
     name="statecrime",
@@ -140,6 +143,8 @@ def load_with_progress(
     """Load, showing a progress bar on the terminal while it runs (never in pipes)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from statecrime.loaders.load import load_paths
+
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -208,6 +213,8 @@ def load(
     ] = True,
 ) -> None:
     """Load record files, all or nothing; print what was added, updated and left unchanged."""
+    from statecrime.loaders.resolve import read_judgements
+
     files = list(paths or [])
     if not files and not misp_galaxy:
         raise fail("give record files, or --misp-galaxy NAME")
@@ -256,6 +263,8 @@ def explain_merge(
     ],
 ) -> None:
     """Say why records were merged into an entity: which records, which rule, which load."""
+    from statecrime.loaders.resolve import current_id, merges_of
+
     with store_for(ctx) as store:
         held = current_id(store, entity_id)
         entity = store.fetch_entities([held]).get(held) if held else None
@@ -318,6 +327,8 @@ def show_command(
     with store_for(ctx) as store:
         view = show(store, entity_id)
         if view is None:
+            from statecrime.loaders.resolve import current_id
+
             held = current_id(store, entity_id)  # an id a merge retired
             view = show(store, held) if held else None
     if view is None:

@@ -27,7 +27,6 @@ from statecrime.queries.paths import Connection
 from statecrime.queries.report import chain_text
 from statecrime.queries.taskings import Tasking, by_state
 from statecrime.queries.timeline import Event
-from statecrime.views.html import render_html
 
 
 class Output(NamedTuple):
@@ -364,6 +363,8 @@ def register(app: typer.Typer) -> None:
         out = chains_output(found, query)
         show(ctx, "chains", out)
         if graph is not None and view is not None:
+            from statecrime.views.html import render_html
+
             render_html(graph, view, title=out.title, highlight=found)
             err_console().print(f"view written to {view}", highlight=False)
 

@@ -18,13 +18,11 @@ import typer
 from statecrime.cli_common import fail, settings, store_for
 from statecrime.data import curated_files
 from statecrime.graph.network import whole_graph
-from statecrime.loaders.load import load_paths
 from statecrime.loaders.problems import LoadError
 from statecrime.output import OutputFormat, console, emit
 from statecrime.queries.chains import find_chains
 from statecrime.queries.report import chain_text
 from statecrime.queries.taskings import find_taskings
-from statecrime.views.html import render_html
 
 MIN_DEMO_HOPS = 3
 """The demo prints complete chains: state, intermediary, actor, target at least."""
@@ -47,6 +45,8 @@ def register(app: typer.Typer) -> None:
         out = console()
         with store_for(ctx) as store:
             try:
+                from statecrime.loaders.load import load_paths
+
                 report = load_paths(store, curated_files())
             except LoadError as exc:
                 raise fail(str(exc)) from None
@@ -58,6 +58,8 @@ def register(app: typer.Typer) -> None:
             taskings = find_taskings(store)
             graph = whole_graph(store)
             location = store.location
+        from statecrime.views.html import render_html
+
         written = render_html(
             graph,
             output,

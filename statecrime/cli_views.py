@@ -26,9 +26,6 @@ from statecrime.graph.network import whole_graph
 from statecrime.output import emit
 from statecrime.queries.around import DEFAULT_CAP
 from statecrime.queries.chains import DEFAULT_MAX_HOPS
-from statecrime.views.export import export_graph
-from statecrime.views.html import RENDERERS
-from statecrime.views.tlp import restrict_tlp
 
 TLP_HELP = (
     "Leave out links and sources marked above this TLP level "
@@ -119,7 +116,7 @@ def register(app: typer.Typer) -> None:
         from statecrime.queries.bounded import BoundError
         from statecrime.values import parse_param
         from statecrime.views.build import ViewError, make_view
-        from statecrime.views.html import read_positions
+        from statecrime.views.html import RENDERERS, read_positions
         from statecrime.views.webgl import RendererUnavailable
 
         modes = [m for m in (around is not None, chains, cypher is not None) if m]
@@ -203,6 +200,9 @@ def register(app: typer.Typer) -> None:
             return
         if to not in ("graphml", "gexf", "json", "stix", "ftm"):
             raise fail("--to takes graphml, gexf, json, stix, ftm or neo4j-import")
+        from statecrime.views.export import export_graph
+        from statecrime.views.tlp import restrict_tlp
+
         level = _check_tlp(max_tlp)
         target = output or Path(f"statecrime-export.{to}")
         with store_for(ctx) as store:

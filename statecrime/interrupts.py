@@ -5,9 +5,19 @@ store's Java runtime, which took them for its own shutdown. A SIGTERM during a
 load was ignored until the load had committed; during a long query it crashed
 the runtime (SIGSEGV, with an ``hs_err`` file in the current folder); Ctrl-C
 ended in a Python traceback from the driver. The Java runtime is now started
-with ``-Xrs`` (see :mod:`statecrime.graph.embedded`), so these three signals
-reach Python only, and the handler installed here turns the first one into
-:class:`Interrupted`, raised in the main thread. The ``with`` blocks then
+with ``-Xrs``, and the native build installs no handler for them (see
+:mod:`statecrime.graph.embedded`), so these three signals reach Python only,
+and the handler installed here turns the first one into :class:`Interrupted`,
+raised in the main thread.
+
+The kernel gives a process-directed signal to any thread that does not block
+it, and the engine runs dozens of threads in this process. Python's C-level
+handler notes the signal whichever thread takes it, but its Python-level
+handler runs only in the main thread, once that thread runs Python again: a
+main thread waiting in ``recv`` for a query's answer would wait for the answer
+(hours, for a runaway query). The watchdog below therefore sends the signal
+on to the main thread (``pthread_kill``), whose blocking call then returns
+with EINTR, and the handler runs at once. The ``with`` blocks then
 unwind as for any error: the open transaction is rolled back (never
 committed), the driver closed, the store stopped and its private folder
 removed.
@@ -247,7 +257,27 @@ def _watch(wake_read: int) -> None:
             break
     if _state.seen is None:
         _state.seen = first
+    _wake_main_thread(first)
     _end_after_grace()
+
+
+WAKE_DELAY_SECONDS = 0.02
+"""How long the watchdog lets the main thread take the signal itself before sending it on."""
+
+
+def _wake_main_thread(signum: int) -> None:
+    """Send ``signum`` to the main thread if it has not acted on it (it landed on another thread).
+
+    Not while a :func:`deferred` block runs: the main thread may be inside the
+    engine's native code (starting or stopping the store), which is left to
+    finish; the signal is acted on when the block ends, as the main thread
+    runs Python again.
+    """
+    time.sleep(WAKE_DELAY_SECONDS)
+    if _state.signum is not None or _state.deferring:
+        return
+    with contextlib.suppress(Exception):
+        signal.pthread_kill(threading.main_thread().ident or 0, signum)
 
 
 def _end_after_grace() -> None:
