@@ -21,6 +21,7 @@ from neo4j import READ_ACCESS, Driver, ManagedTransaction, Session, Transaction,
 
 from statecrime import interrupts
 from statecrime.graph import domain
+from statecrime.graph.bulk_phases import phase
 from statecrime.graph.cypher import CypherText, declare
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.properties import (
@@ -218,6 +219,9 @@ class Store:
     """How the embedded server bounds a command's run time; Neo4j uses transaction timeouts."""
     read_timeout: float | None = None
     """Seconds a read query may run (``--timeout``); ``None`` or 0 for no limit."""
+    bulk: Any = None
+    """The embedded store's in-process writer (:class:`statecrime.graph.bulk.EmbeddedBulk`):
+    large loads go through it, in one transaction; ``None`` (Neo4j): every load goes over Bolt."""
 
     def session(self, **kwargs: Any) -> Session:
         return self.driver.session(database=self.database, **kwargs)
@@ -332,6 +336,11 @@ class Store:
         with their links (the batch holds those links re-pointed to the survivor).
         """
         ids = sorted(set(entity_ids))
+        keys = link_keys if isinstance(link_keys, Sequence) else list(link_keys)
+        if self.bulk is not None and len(ids) + len(keys) >= self.bulk.threshold:
+            self.bulk.merge_write(ids, keys, changes, retire)
+            return
+        link_keys = keys
         with self.session() as session:
             tx = session.begin_transaction()
             try:
@@ -358,7 +367,8 @@ class Store:
                         )
                         stored_links[link.key] = link
                 entities, links = changes(stored, stored_links)
-                self._write_known(tx, entities, links, set(stored), set(stored_links))
+                with phase("write entities and links over Bolt", len(entities) + len(links)):
+                    self._write_known(tx, entities, links, set(stored), set(stored_links))
                 # a signal waits for the commit, so the report can say what it wrote
                 with interrupts.deferred(finish=True):
                     tx.commit()
