@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from statecrime import interrupts
 from statecrime.graph import domain
 from statecrime.graph.bulk_phases import phase
+from statecrime.graph.cypher import declare
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.properties import (
     entity_from_properties,
@@ -57,8 +58,45 @@ BULK_THRESHOLD = 2000
 
 Below it the Bolt path is as quick (the engine's start and one round trip
 dominate) and it is the path Neo4j takes too."""
+SCAN_SHARE = 4
+"""A load naming at least a quarter of the stored entities (or links) reads them all in one
+scan rather than one index lookup each."""
 PROBE_ID = "statecrime-type-probe"
 """The id of the records a type probe creates and rolls back: never committed."""
+
+
+SCAN_ENTITIES = declare(
+    "bulk.scan_entities",
+    f"MATCH (n:{domain.ENTITY_LABEL}) RETURN properties(n) AS props",
+)
+"""Every stored entity, in no order: a reload compares with nearly all of them."""
+SCAN_LINKS = declare(
+    "bulk.scan_links",
+    f"""
+    MATCH (a:{domain.ENTITY_LABEL})-[r]->(b:{domain.ENTITY_LABEL})
+    RETURN a.id AS source, type(r) AS type, b.id AS target, properties(r) AS props
+    """,
+)
+PROBE_KINDS = {
+    name: declare(
+        f"bulk.probe_kind.{name}",
+        f"CREATE (n:{domain.ENTITY_LABEL}:{kind.label} {{id: $a}})",
+        a=PROBE_ID,
+    )
+    for name, kind in domain.ENTITY_KINDS.items()
+}
+"""Makes a kind's vertex type (in a transaction that is rolled back: see ``_probe``)."""
+PROBE_RELATIONS = {
+    name: declare(
+        f"bulk.probe_relation.{name}",
+        f"CREATE (a:{domain.ENTITY_LABEL} {{id: $a}})"
+        f"-[:{name}]->(b:{domain.ENTITY_LABEL} {{id: $b}})",
+        a=PROBE_ID,
+        b=PROBE_ID + "-2",
+    )
+    for name in domain.RELATIONS
+}
+"""Makes a relation's edge type, the same way."""
 
 
 class EmbeddedBulk:
@@ -105,7 +143,7 @@ class EmbeddedBulk:
         label = domain.ENTITY_KINDS[kind].label
         name = "~".join(sorted((domain.ENTITY_LABEL, label)))
         if name not in self._type_names():
-            self._probe(f"CREATE (n:{domain.ENTITY_LABEL}:{label} {{id: $a}})")
+            self._probe(PROBE_KINDS[kind].text)
             if name not in self._type_names():
                 raise RuntimeError(f"the embedded store made no type {name!r} for {kind}")
         self._vertex_types[kind] = name
@@ -118,10 +156,7 @@ class EmbeddedBulk:
         if relation not in domain.RELATIONS:
             raise ValueError(f"unknown relation type {relation!r}")
         if relation not in self._type_names():
-            self._probe(
-                f"CREATE (a:{domain.ENTITY_LABEL} {{id: $a}})"
-                f"-[:{relation}]->(b:{domain.ENTITY_LABEL} {{id: $b}})"
-            )
+            self._probe(PROBE_RELATIONS[relation].text)
         self._edge_types.add(relation)
         return relation
 
@@ -144,30 +179,11 @@ class EmbeddedBulk:
         try:
             for chunk in _chunks(list(retire), READ_CHUNK):
                 db.command("opencypher", bolt.RETIRE_ENTITIES.text, {"ids": list(chunk)})
-            stored: dict[str, Entity] = {}
             with phase("read stored entities", len(ids)):
-                for chunk in _chunks(ids, READ_CHUNK):
-                    rows = db.query("opencypher", bolt.FETCH_ENTITIES.text, {"ids": list(chunk)})
-                    for row in rows:
-                        entity = entity_from_properties(_plain(row.get("props")))
-                        stored[entity.id] = entity
-            wanted = [
-                {"source": a, "type": t, "target": b}
-                for a, t, b in keys
-                if a in stored and b in stored
-            ]
-            stored_links: dict[tuple[str, str, str], Link] = {}
+                stored = self._stored_entities(ids)
+            wanted = [(a, t, b) for a, t, b in keys if a in stored and b in stored]
             with phase("read stored links", len(wanted)):
-                for chunk in _chunks(wanted, READ_CHUNK):
-                    rows = db.query("opencypher", bolt.FETCH_LINKS.text, {"keys": list(chunk)})
-                    for row in rows:
-                        link = link_from_properties(
-                            str(row.get("source")),
-                            str(row.get("type")),
-                            str(row.get("target")),
-                            _plain(row.get("props")),
-                        )
-                        stored_links[link.key] = link
+                stored_links = self._stored_links(wanted)
             with phase("merge"):
                 entities, links = changes(stored, stored_links)
             self._write(entities, links, set(stored), set(stored_links))
@@ -182,6 +198,62 @@ class EmbeddedBulk:
                 if db.is_transaction_active():
                     db.rollback()
             raise
+
+    def _stored_entities(self, ids: list[str]) -> dict[str, Entity]:
+        """The stored entities among ``ids``, read inside the open transaction.
+
+        Nothing is read from an empty store; when the load names a good part of
+        what is stored (a reload), one scan of every entity is cheaper than an
+        index lookup per id.
+        """
+        from statecrime.graph import store as bolt
+
+        db = self.database
+        held = db.count_type(domain.ENTITY_LABEL)
+        found: dict[str, Entity] = {}
+        if held == 0 or not ids:
+            return found
+        if len(ids) * SCAN_SHARE >= held:
+            wanted = set(ids)
+            for row in db.query("opencypher", SCAN_ENTITIES.text):
+                props = _plain(row.get("props"))
+                if props.get("id") in wanted:
+                    entity = entity_from_properties(props)
+                    found[entity.id] = entity
+            return found
+        for chunk in _chunks(ids, READ_CHUNK):
+            for row in db.query("opencypher", bolt.FETCH_ENTITIES.text, {"ids": list(chunk)}):
+                entity = entity_from_properties(_plain(row.get("props")))
+                found[entity.id] = entity
+        return found
+
+    def _stored_links(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Link]:
+        """The stored links among ``keys`` (both ends stored), read inside the open transaction."""
+        from statecrime.graph import store as bolt
+
+        db = self.database
+        found: dict[tuple[str, str, str], Link] = {}
+        if not keys:
+            return found
+        held = sum(db.count_type(t) for t in {t for _, t, _ in keys})
+        if held == 0:
+            return found
+
+        def keep(row: Any, wanted: set[tuple[str, str, str]] | None = None) -> None:
+            key = (str(row.get("source")), str(row.get("type")), str(row.get("target")))
+            if wanted is None or key in wanted:
+                found[key] = link_from_properties(*key, _plain(row.get("props")))
+
+        if len(keys) * SCAN_SHARE >= held:
+            wanted = set(keys)
+            for row in db.query("opencypher", SCAN_LINKS.text):
+                keep(row, wanted)
+            return found
+        rows = [{"source": a, "type": t, "target": b} for a, t, b in keys]
+        for chunk in _chunks(rows, READ_CHUNK):
+            for row in db.query("opencypher", bolt.FETCH_LINKS.text, {"keys": list(chunk)}):
+                keep(row)
+        return found
 
     def _write(
         self,

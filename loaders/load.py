@@ -211,6 +211,9 @@ def _change(stored: Record | None, new: Record, tally: Tally) -> Record | None:
     if stored is None:
         tally.added += 1
         return new
+    if new == stored:  # a reload: the merge of a record with itself is the record
+        tally.unchanged += 1
+        return None
     merged = merge_records(stored, new)
     if merged == stored:
         tally.unchanged += 1

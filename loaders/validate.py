@@ -26,6 +26,23 @@ from statecrime.loaders.problems import Problem
 from statecrime.loaders.readers import RawRecord
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a record was read (its file and place), kept instead of the record itself.
+
+    Checks that need the whole batch (a link's ends, its sources) run after the
+    last record is read, and name the record of each problem: this is all they
+    need of it. Keeping the raw records instead held every line of a file as
+    Python objects until the batch was built.
+    """
+
+    file: str
+    where: str
+
+
+Placed = RawRecord | Place
+
+
 @dataclass
 class Batch:
     """What a load would write, once every check has passed."""
@@ -70,14 +87,14 @@ def build_batch(
     """
     batch = Batch()
     problems: list[Problem] = []
-    origin: dict[str, RawRecord] = {}
-    link_records: list[tuple[RawRecord, Link]] = []
+    origin: dict[str, Place] = {}
+    link_records: list[tuple[Place, Link]] = []
 
     def add_entity(raw: RawRecord, entity: Entity) -> None:
         held = batch.entities.get(entity.id)
         if held is None:
             batch.entities[entity.id] = entity
-            origin[entity.id] = raw
+            origin[entity.id] = Place(raw.file, raw.where)
         elif held.kind != entity.kind:
             first = origin[entity.id]
             problems.append(
@@ -132,7 +149,7 @@ def build_batch(
                 add_entity(raw, Entity.model_validate(data))
             else:
                 link = Link.model_validate(data)
-                link_records.append((raw, link))
+                link_records.append((Place(raw.file, raw.where), link))
         except ValidationError as exc:
             problems.extend(_pydantic_problems(raw, exc))
 
@@ -194,7 +211,7 @@ def _clashing_field(held: Entity | Link, new: Entity | Link) -> str | None:
 
 
 def _source_problems(
-    raw: RawRecord, field_name: str, ids: list[str], kind_of: Callable[[str], str | None]
+    raw: Placed, field_name: str, ids: list[str], kind_of: Callable[[str], str | None]
 ) -> list[Problem]:
     problems = []
     for source_id in ids:
@@ -216,7 +233,7 @@ def _source_problems(
 
 
 def _link_problems(
-    raw: RawRecord, link: Link, kind_of: Callable[[str], str | None]
+    raw: Placed, link: Link, kind_of: Callable[[str], str | None]
 ) -> list[Problem]:
     problems = []
     ends = {}
@@ -243,7 +260,7 @@ def _link_problems(
 
 
 def _merge_repeated_link(
-    raw: RawRecord, held: Link, link: Link, problems: list[Problem]
+    raw: Placed, held: Link, link: Link, problems: list[Problem]
 ) -> Link | None:
     """The same link twice in one batch: sources add up, other fields must agree."""
     clash = _clashing_field(held, link)
