@@ -367,10 +367,9 @@ class Store:
                         )
                         stored_links[link.key] = link
                 entities, links = changes(stored, stored_links)
-                with phase("write entities and links over Bolt", len(entities) + len(links)):
-                    self._write_known(tx, entities, links, set(stored), set(stored_links))
+                self._write_known(tx, entities, links, set(stored), set(stored_links))
                 # a signal waits for the commit, so the report can say what it wrote
-                with interrupts.deferred(finish=True):
+                with interrupts.deferred(finish=True), phase("commit over Bolt"):
                     tx.commit()
                     if entities or links or retire:
                         interrupts.committed(
@@ -400,11 +399,12 @@ class Store:
                 updates.append(row)
             else:
                 creates.setdefault(entity.kind, []).append(row)
-        for chunk in _chunks(updates, WRITE_BATCH_SIZE):
-            tx.run(UPDATE_ENTITIES.text, rows=list(chunk)).consume()
-        for kind, rows in creates.items():
-            for chunk in _chunks(rows, WRITE_BATCH_SIZE):
-                tx.run(CREATE_ENTITIES[kind].text, rows=list(chunk)).consume()
+        with phase("write entities over Bolt", len(entities)):
+            for chunk in _chunks(updates, WRITE_BATCH_SIZE):
+                tx.run(UPDATE_ENTITIES.text, rows=list(chunk)).consume()
+            for kind, rows in creates.items():
+                for chunk in _chunks(rows, WRITE_BATCH_SIZE):
+                    tx.run(CREATE_ENTITIES[kind].text, rows=list(chunk)).consume()
         new: dict[str, list[dict[str, Any]]] = {}
         old: dict[str, list[dict[str, Any]]] = {}
         for link in links:
@@ -412,10 +412,11 @@ class Store:
             target.setdefault(link.type, []).append(
                 {"source": link.source, "target": link.target, "props": link_properties(link)}
             )
-        for texts, groups in ((MERGE_LINKS, old), (CREATE_LINKS, new)):
-            for relation, rows in groups.items():
-                for chunk in _chunks(rows, WRITE_BATCH_SIZE):
-                    tx.run(texts[relation].text, rows=list(chunk)).consume()
+        with phase("write links over Bolt", len(links)):
+            for texts, groups in ((MERGE_LINKS, old), (CREATE_LINKS, new)):
+                for relation, rows in groups.items():
+                    for chunk in _chunks(rows, WRITE_BATCH_SIZE):
+                        tx.run(texts[relation].text, rows=list(chunk)).consume()
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Entities by kind and links by type."""
