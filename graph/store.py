@@ -272,6 +272,10 @@ class Store:
 
     def fetch_entities(self, ids: Iterable[str]) -> dict[str, Entity]:
         """The stored entities among ``ids``, by id."""
+        wanted_ids = ids if isinstance(ids, Sequence | set | frozenset) else list(ids)
+        if self.bulk is not None and len(wanted_ids) >= self.bulk.threshold:
+            return self.bulk.fetch_entities(sorted(set(wanted_ids)))  # in-process: no Bolt
+        ids = wanted_ids
         found: dict[str, Entity] = {}
         for chunk in _chunks(sorted(set(ids))):
             for row in self.read(FETCH_ENTITIES, ids=list(chunk)):
@@ -281,8 +285,11 @@ class Store:
 
     def fetch_links(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], Link]:
         """The stored links among ``keys`` (source, type, target), by key."""
+        keys = sorted(set(keys))
+        if self.bulk is not None and len(keys) >= self.bulk.threshold:
+            return self.bulk.fetch_links(keys)  # in-process: no Bolt
         found: dict[tuple[str, str, str], Link] = {}
-        wanted = [{"source": s, "type": t, "target": o} for s, t, o in sorted(set(keys))]
+        wanted = [{"source": s, "type": t, "target": o} for s, t, o in keys]
         for chunk in _chunks(wanted):
             for row in self.read(FETCH_LINKS, keys=list(chunk)):
                 link = link_from_properties(row["source"], row["type"], row["target"], row["props"])
