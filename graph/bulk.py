@@ -49,8 +49,6 @@ from statecrime.graph.properties import (
 if TYPE_CHECKING:
     from statecrime.graph.store import Changes
 
-READ_BATCH = 10_000
-"""Rows per batch moved from the engine (see ``_rows``)."""
 READ_CHUNK = 1000
 """Ids per read statement, as over Bolt."""
 WRITE_CHUNK = 5000
@@ -317,15 +315,12 @@ class EmbeddedBulk:
 
 
 def _rows(result: Any) -> Iterator[dict[str, Any]]:
-    """The rows of an in-process result as dicts, moved over in batches.
+    """The rows of an in-process result as dicts, moved over in batches (``to_list``).
 
-    A batch crosses from the engine as one JSON text: reading 29,000 links
-    took 0.5 CPU s so against 6.9 s asking each row for each column.
-    Our properties are strings, booleans and lists of strings, which JSON
-    carries exactly.
+    Measured on 29,000 links (CPU seconds, the machine busy): asking each row
+    for each column 6.9 s, ``iter_json_batches`` 3.3 s, ``to_list`` 0.5-1.0 s.
     """
-    for batch in result.iter_json_batches(READ_BATCH):
-        yield from batch
+    yield from result.to_list()
 
 
 def _plain(value: Any) -> dict[str, Any]:
