@@ -49,6 +49,8 @@ from statecrime.graph.properties import (
 if TYPE_CHECKING:
     from statecrime.graph.store import Changes
 
+READ_BATCH = 10_000
+"""Rows per batch moved from the engine (see ``_rows``)."""
 READ_CHUNK = 1000
 """Ids per read statement, as over Bolt."""
 WRITE_CHUNK = 5000
@@ -315,12 +317,17 @@ class EmbeddedBulk:
 
 
 def _rows(result: Any) -> Iterator[dict[str, Any]]:
-    """The rows of an in-process result as dicts, moved over in batches (``to_list``).
+    """The rows of an in-process result as dicts, moved over in JSON batches.
 
-    Measured on 29,000 links (CPU seconds, the machine busy): asking each row
-    for each column 6.9 s, ``iter_json_batches`` 3.3 s, ``to_list`` 0.5-1.0 s.
+    Each batch crosses from the engine as one JSON text, property maps
+    included. Measured in the 100k reload (CPU seconds, the machine busy):
+    reading the 100,000 stored entities took 9.1 s so, 22.3 s with
+    ``to_list`` (which hands each map over as an engine object) and far more
+    asking each row for each column. Our properties are strings, booleans and
+    lists of strings, which JSON carries exactly.
     """
-    yield from result.to_list()
+    for batch in result.iter_json_batches(READ_BATCH):
+        yield from batch
 
 
 def _plain(value: Any) -> dict[str, Any]:
