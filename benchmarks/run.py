@@ -22,6 +22,7 @@ and beside each, networkx doing the same on the same records, with the ratio.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -126,11 +127,32 @@ def command_latency(store: Path, args: list[str], runs: int = 3) -> float:
     return statistics.median(times)
 
 
-def bench(size: int, workdir: Path, samples: int) -> None:
+def timed_load(store_dir: Path, records: Path, phases: Path) -> tuple[float, list[dict[str, Any]], float, float]:
+    """``statecrime load`` as a whole process: wall s, its timed phases, peak RSS (MB), CPU s."""
+    env = {**os.environ, "STATECRIME_STORE": str(store_dir), "STATECRIME_LOAD_PHASES": str(phases)}
+    phases.unlink(missing_ok=True)
+    load_cmd = ["/usr/bin/time", "-f", "%M %U %S", STATECRIME, "-f", "json", "load", str(records)]
+    took, out = timed(lambda: subprocess.run(load_cmd, env=env, capture_output=True, text=True, check=True))
+    rss_kb, user, system = out.stderr.strip().splitlines()[-1].split()
+    rows = [json.loads(text) for text in phases.read_text().splitlines()] if phases.exists() else []
+    return took, rows, int(rss_kb) / 1024, float(user) + float(system)
+
+
+def print_phases(rows: list[dict[str, Any]]) -> None:
+    """Each phase of a load with its rate: links/s of the link-writing phase is the target's."""
+    for row in rows:
+        count, seconds, cpu = row.get("count"), row["seconds"], row["cpu"]
+        rate = f", {count / seconds:,.0f} /s (per cpu s {count / cpu:,.0f})" if count and seconds and cpu else ""
+        shown = f"{count:,}" if count is not None else ""
+        line(f"  phase: {row['phase']}", f"{seconds:.1f} s, cpu {cpu:.1f} s", f"{shown}{rate}")
+
+
+def bench(size: int, workdir: Path, samples: int, load_only: bool = False) -> None:
     rng = random.Random(11)
     records = workdir / f"synthetic-{size}.jsonl"
     generate.write(size, records)
     print(f"\n{size:,} entities ({records.name}, synthetic)        statecrime                 networkx                   ratio")
+    print(f"  load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} CPUs")
 
     took_parse, batch = timed(lambda: build_batch(read_paths([records]), lambda ids: {}))
     batch, _ = batch
@@ -139,17 +161,21 @@ def bench(size: int, workdir: Path, samples: int) -> None:
     line("parse and validate", f"{rate:,.0f} records/s")
 
     store_dir = workdir / f"store-{size}"
-    env = {**os.environ, "STATECRIME_STORE": str(store_dir)}
-    load_cmd = ["/usr/bin/time", "-f", "%M", STATECRIME, "-f", "json", "load", str(records)]
-    took_load, out = timed(lambda: subprocess.run(load_cmd, env=env, capture_output=True, text=True, check=True))
-    load_rss = int(out.stderr.strip().splitlines()[-1]) / 1024
+    took_load, load_phases, load_rss, load_cpu = timed_load(store_dir, records, workdir / f"phases-{size}.jsonl")
     took_nx, graph = timed(lambda: nx_graph(records))
-    line("load (process, s)", f"{took_load:.1f} s", f"{took_nx:.1f} s", f"x{took_load / took_nx:.0f}")
+    line("load (process, s)", f"{took_load:.1f} s (cpu {load_cpu:.1f} s)", f"{took_nx:.1f} s", f"x{took_load / took_nx:.0f}")
     line("load entities/s, links/s", f"{n_entities / took_load:,.0f} /s, {n_links / took_load:,.0f} /s",
          f"{n_links / took_nx:,.0f} links/s")
+    print_phases(load_phases)
     line("load peak RSS", f"{load_rss:,.0f} MB")
-    took_reload, _ = timed(lambda: subprocess.run(load_cmd, env=env, capture_output=True, check=True))
-    line("reload (process, s)", f"{took_reload:.1f} s")
+    took_reload, reload_phases, reload_rss, reload_cpu = timed_load(
+        store_dir, records, workdir / f"phases-{size}-reload.jsonl")
+    line("reload (process, s)", f"{took_reload:.1f} s (cpu {reload_cpu:.1f} s)", "",
+         f"x{took_reload / took_load:.2f} of the load")
+    print_phases(reload_phases)
+    line("reload peak RSS", f"{reload_rss:,.0f} MB")
+    if load_only:
+        return
 
     states = [n for n, kind in graph.nodes(data="kind") if kind == "State"]
     people = [n for n, kind in graph.nodes(data="kind") if kind == "Person" and graph.degree(n) <= 4]
@@ -197,13 +223,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k entities alone, in about a minute")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--samples", type=int, default=20, help="starts per query figure")
+    parser.add_argument("--load-only", action="store_true", help="parse, load and reload; no queries")
     args = parser.parse_args()
     sizes = [10_000] if args.quick else args.sizes
     print(f"statecrime benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, "
           f"python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="statecrime-bench-") as tmp:
         for size in sizes:
-            bench(size, Path(tmp), args.samples)
+            bench(size, Path(tmp), args.samples, args.load_only)
 
 
 if __name__ == "__main__":

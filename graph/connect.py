@@ -20,6 +20,7 @@ from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 from platformdirs import user_data_dir
 
+from statecrime.graph.bulk import EmbeddedBulk
 from statecrime.graph.embedded import DATABASE_NAME, EmbeddedServer, reader_access
 from statecrime.graph.store import Store
 
@@ -80,6 +81,7 @@ def open_store(
                 reader=reader,
                 server_limit=server_limit,
                 read_timeout=read_timeout,
+                bulk=EmbeddedBulk(server.database()),
             )
             try:
                 store.ensure_schema()

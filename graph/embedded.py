@@ -415,6 +415,10 @@ class EmbeddedServer:
             ) from exc
         self._open_database()
 
+    def database(self) -> Any:
+        """The open database as the ``arcadedb`` Python API gives it, for in-process writes."""
+        return self._server.get_database(DATABASE_NAME)
+
     def sever_connections(self) -> None:
         """Cut every connection this process has to the server (a signal came)."""
         if self.bolt_port:

@@ -18,6 +18,7 @@ node and its JSON export all read the same.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import (
@@ -39,26 +40,58 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$"
 
 def _one_of(values: tuple[str, ...] | frozenset[str] | dict[str, Any], what: str):
     allowed = tuple(values)
+    members = frozenset(allowed)  # looked up per record; the tuple keeps the message's order
 
     def check(value: str) -> str:
-        if value not in allowed:
+        if value not in members:
             raise ValueError(f"unknown {what} {value!r}; expected one of: {', '.join(allowed)}")
         return value
 
     return check
 
 
+# The checks below are pure functions of a string, and loads repeat the same few gradings,
+# dates and countries millions of times: each distinct string is checked once (a bad one
+# raises every time: lru_cache keeps no exceptions). Other types go to the check uncached.
+_SEEN = 65_536
+
+
+@lru_cache(maxsize=_SEEN)
+def _grading_text(value: str) -> str:
+    return str(Grading.parse(value))
+
+
 def _grading(value: object) -> str:
-    return str(Grading.parse(str(value)))
+    return _grading_text(str(value))
 
 
-def _partial_date(value: object) -> str:
+@lru_cache(maxsize=_SEEN)
+def _date_text(value: str) -> str:
     return PartialDate.parse(value).text
 
 
+def _partial_date(value: object) -> str:
+    if type(value) is str:
+        return _date_text(value)
+    return PartialDate.parse(value).text
+
+
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+@lru_cache(maxsize=_SEEN)
+def _country_text(value: str) -> str:
+    text = value.strip().upper()
+    if not _COUNTRY.fullmatch(text):
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code such as GB")
+    return text
+
+
 def _country(value: object) -> str:
+    if type(value) is str:
+        return _country_text(value)
     text = str(value).strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", text):
+    if not _COUNTRY.fullmatch(text):
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code such as GB")
     return text
 
@@ -115,6 +148,13 @@ RoleList = Annotated[list[Role], BeforeValidator(_listify), Field(max_length=LIS
 CrimeTypeList = Annotated[list[CrimeType], BeforeValidator(_listify), Field(max_length=LIST_ITEMS)]
 
 
+_FOREIGN_FIELDS: dict[str, tuple[str, ...]] = {
+    name: tuple(sorted(domain.ALL_KIND_FIELDS - set(kind.fields)))
+    for name, kind in domain.ENTITY_KINDS.items()
+}
+"""For each kind, the kind-specific fields of other kinds it may not take (in name order)."""
+
+
 class Entity(BaseModel):
     """A node of the graph: a state, an agency, a group, a person, a source...
 
@@ -162,7 +202,7 @@ class Entity(BaseModel):
     @model_validator(mode="after")
     def _kind_fields(self) -> Entity:
         kind = domain.ENTITY_KINDS[self.kind]
-        for field_name in sorted(domain.ALL_KIND_FIELDS - set(kind.fields)):
+        for field_name in _FOREIGN_FIELDS[self.kind]:
             if getattr(self, field_name) is not None:
                 allowed = ", ".join(kind.fields) or "none"
                 raise ValueError(

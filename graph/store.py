@@ -21,6 +21,7 @@ from neo4j import READ_ACCESS, Driver, ManagedTransaction, Session, Transaction,
 
 from statecrime import interrupts
 from statecrime.graph import domain
+from statecrime.graph.bulk_phases import phase
 from statecrime.graph.cypher import CypherText, declare
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.properties import (
@@ -221,6 +222,9 @@ class Store:
     """How the embedded server bounds a command's run time; Neo4j uses transaction timeouts."""
     read_timeout: float | None = None
     """Seconds a read query may run (``--timeout``); ``None`` or 0 for no limit."""
+    bulk: Any = None
+    """The embedded store's in-process writer (:class:`statecrime.graph.bulk.EmbeddedBulk`):
+    large loads go through it, in one transaction; ``None`` (Neo4j): every load goes over Bolt."""
 
     def session(self, **kwargs: Any) -> Session:
         if self.server_limit is not None:
@@ -278,6 +282,10 @@ class Store:
 
     def fetch_entities(self, ids: Iterable[str]) -> dict[str, Entity]:
         """The stored entities among ``ids``, by id."""
+        wanted_ids = ids if isinstance(ids, Sequence | set | frozenset) else list(ids)
+        if self.bulk is not None and len(wanted_ids) >= self.bulk.threshold:
+            return self.bulk.fetch_entities(sorted(set(wanted_ids)))  # in-process: no Bolt
+        ids = wanted_ids
         found: dict[str, Entity] = {}
         for chunk in _chunks(sorted(set(ids))):
             for row in self.read(FETCH_ENTITIES, ids=list(chunk)):
@@ -287,8 +295,11 @@ class Store:
 
     def fetch_links(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], Link]:
         """The stored links among ``keys`` (source, type, target), by key."""
+        keys = sorted(set(keys))
+        if self.bulk is not None and len(keys) >= self.bulk.threshold:
+            return self.bulk.fetch_links(keys)  # in-process: no Bolt
         found: dict[tuple[str, str, str], Link] = {}
-        wanted = [{"source": s, "type": t, "target": o} for s, t, o in sorted(set(keys))]
+        wanted = [{"source": s, "type": t, "target": o} for s, t, o in keys]
         for chunk in _chunks(wanted):
             for row in self.read(FETCH_LINKS, keys=list(chunk)):
                 link = link_from_properties(row["source"], row["type"], row["target"], row["props"])
@@ -342,6 +353,11 @@ class Store:
         with their links (the batch holds those links re-pointed to the survivor).
         """
         ids = sorted(set(entity_ids))
+        keys = link_keys if isinstance(link_keys, Sequence) else list(link_keys)
+        if self.bulk is not None and len(ids) + len(keys) >= self.bulk.threshold:
+            self.bulk.merge_write(ids, keys, changes, retire)
+            return
+        link_keys = keys
         with self.session() as session:
             tx = session.begin_transaction()
             try:
@@ -370,7 +386,7 @@ class Store:
                 entities, links = changes(stored, stored_links)
                 self._write_known(tx, entities, links, set(stored), set(stored_links))
                 # a signal waits for the commit, so the report can say what it wrote
-                with interrupts.deferred(finish=True):
+                with interrupts.deferred(finish=True), phase("commit over Bolt"):
                     tx.commit()
                     if entities or links or retire:
                         interrupts.committed(
@@ -400,11 +416,12 @@ class Store:
                 updates.append(row)
             else:
                 creates.setdefault(entity.kind, []).append(row)
-        for chunk in _chunks(updates, WRITE_BATCH_SIZE):
-            tx.run(UPDATE_ENTITIES.text, rows=list(chunk)).consume()
-        for kind, rows in creates.items():
-            for chunk in _chunks(rows, WRITE_BATCH_SIZE):
-                tx.run(CREATE_ENTITIES[kind].text, rows=list(chunk)).consume()
+        with phase("write entities over Bolt", len(entities)):
+            for chunk in _chunks(updates, WRITE_BATCH_SIZE):
+                tx.run(UPDATE_ENTITIES.text, rows=list(chunk)).consume()
+            for kind, rows in creates.items():
+                for chunk in _chunks(rows, WRITE_BATCH_SIZE):
+                    tx.run(CREATE_ENTITIES[kind].text, rows=list(chunk)).consume()
         new: dict[str, list[dict[str, Any]]] = {}
         old: dict[str, list[dict[str, Any]]] = {}
         for link in links:
@@ -412,10 +429,11 @@ class Store:
             target.setdefault(link.type, []).append(
                 {"source": link.source, "target": link.target, "props": link_properties(link)}
             )
-        for texts, groups in ((MERGE_LINKS, old), (CREATE_LINKS, new)):
-            for relation, rows in groups.items():
-                for chunk in _chunks(rows, WRITE_BATCH_SIZE):
-                    tx.run(texts[relation].text, rows=list(chunk)).consume()
+        with phase("write links over Bolt", len(links)):
+            for texts, groups in ((MERGE_LINKS, old), (CREATE_LINKS, new)):
+                for relation, rows in groups.items():
+                    for chunk in _chunks(rows, WRITE_BATCH_SIZE):
+                        tx.run(texts[relation].text, rows=list(chunk)).consume()
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Entities by kind and links by type."""

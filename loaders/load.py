@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from statecrime.graph.bulk_phases import phase
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.store import Store
 from statecrime.loaders.merge import Record, merge_records
@@ -136,11 +137,14 @@ def load_paths(
         if resolution:
             records = _noting_origins(records, origins)
         on_progress("checking", 1, 4)
-        batch = check_records(records, existing_kinds)
+        with phase("read and check") as held:
+            batch = check_records(records, existing_kinds)
+            held["count"] = len(batch.entities) + len(batch.links)
     report = LoadReport(files=[str(p) for p in expand_folders(paths)], skipped=notes.skipped)
     report.unmapped = notes.unmapped
     if resolution:
-        batch = resolve(batch, store, stored, judgements, origins=origins)
+        with phase("resolve", len(batch.entities)):
+            batch = resolve(batch, store, stored, judgements, origins=origins)
     retired = list(getattr(batch, "retired", []))
     report.merged, report.removed = list(getattr(batch, "merged", [])), retired
     on_progress("comparing with the store and writing", 2, 4)
@@ -207,6 +211,9 @@ def _change(stored: Record | None, new: Record, tally: Tally) -> Record | None:
     if stored is None:
         tally.added += 1
         return new
+    if new == stored:  # a reload: the merge of a record with itself is the record
+        tally.unchanged += 1
+        return None
     merged = merge_records(stored, new)
     if merged == stored:
         tally.unchanged += 1

@@ -520,6 +520,16 @@ def _describe(where: str, item: dict[str, Any]) -> str:
     """``entities[3] (id 'ru-fsb')``: the place, and what identifies the record in it."""
     if "id" in item:
         return f"{where} (id {shown(item['id'])})"
+    source, type_, target = item.get("source"), item.get("type"), item.get("target")
+    if (
+        type(source) is str
+        and type(type_) is str
+        and type(target) is str
+        and len(source) <= 60
+        and len(type_) <= 60
+        and len(target) <= 60
+    ):  # the usual link, said without building lists (this runs once per record)
+        return f"{where} ({source} -{type_}-> {target})"
     if {"source", "type", "target"} <= set(item):
         ends = [item[k] for k in ("source", "type", "target")]
         ends = [e if isinstance(e, str) and len(e) <= 60 else shown(e) for e in ends]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +25,23 @@ from statecrime.loaders.ids import stable_id
 from statecrime.loaders.merge import LIST_FIELDS, merge_records
 from statecrime.loaders.problems import Problem
 from statecrime.loaders.readers import RawRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a record was read (its file and place), kept instead of the record itself.
+
+    Checks that need the whole batch (a link's ends, its sources) run after the
+    last record is read, and name the record of each problem: this is all they
+    need of it. Keeping the raw records instead held every line of a file as
+    Python objects until the batch was built.
+    """
+
+    file: str
+    where: str
+
+
+Placed = RawRecord | Place
 
 
 @dataclass
@@ -59,6 +77,24 @@ def _pydantic_problems(raw: RawRecord, exc: ValidationError) -> list[Problem]:
     return problems
 
 
+def _share_ids(data: dict[str, Any]) -> None:
+    """Make every record naming an entity hold the one string of its id (``sys.intern``).
+
+    Each line of a file is parsed into strings of its own, so an entity's id
+    was held once by the entity and again by each of its links (``source``,
+    ``target``) and each record citing it (``sources``). pydantic keeps the
+    string it is given, so one shared string serves them all: a batch of a
+    million entities and three million links holds each id once.
+    """
+    for name in ("id", "source", "target"):
+        value = data.get(name)
+        if type(value) is str:
+            data[name] = intern(value)
+    cited = data.get("sources")
+    if type(cited) is list:
+        data["sources"] = [intern(v) if type(v) is str else v for v in cited]
+
+
 def build_batch(
     records: Iterable[RawRecord],
     existing_kinds: Callable[[Iterable[str]], Mapping[str, str]],
@@ -70,14 +106,14 @@ def build_batch(
     """
     batch = Batch()
     problems: list[Problem] = []
-    origin: dict[str, RawRecord] = {}
-    link_records: list[tuple[RawRecord, Link]] = []
+    origin: dict[str, Place] = {}
+    link_records: list[tuple[Place, Link]] = []
 
     def add_entity(raw: RawRecord, entity: Entity) -> None:
         held = batch.entities.get(entity.id)
         if held is None:
             batch.entities[entity.id] = entity
-            origin[entity.id] = raw
+            origin[entity.id] = Place(raw.file, raw.where)
         elif held.kind != entity.kind:
             first = origin[entity.id]
             problems.append(
@@ -108,6 +144,7 @@ def build_batch(
 
     for raw in records:
         data = dict(raw.data)
+        _share_ids(data)
         if raw.section == "link" and isinstance(data.get("sources"), list):
             ids: list[Any] = []
             for position, item in enumerate(data["sources"]):
@@ -132,7 +169,7 @@ def build_batch(
                 add_entity(raw, Entity.model_validate(data))
             else:
                 link = Link.model_validate(data)
-                link_records.append((raw, link))
+                link_records.append((Place(raw.file, raw.where), link))
         except ValidationError as exc:
             problems.extend(_pydantic_problems(raw, exc))
 
@@ -194,7 +231,7 @@ def _clashing_field(held: Entity | Link, new: Entity | Link) -> str | None:
 
 
 def _source_problems(
-    raw: RawRecord, field_name: str, ids: list[str], kind_of: Callable[[str], str | None]
+    raw: Placed, field_name: str, ids: list[str], kind_of: Callable[[str], str | None]
 ) -> list[Problem]:
     problems = []
     for source_id in ids:
@@ -216,7 +253,7 @@ def _source_problems(
 
 
 def _link_problems(
-    raw: RawRecord, link: Link, kind_of: Callable[[str], str | None]
+    raw: Placed, link: Link, kind_of: Callable[[str], str | None]
 ) -> list[Problem]:
     problems = []
     ends = {}
@@ -243,7 +280,7 @@ def _link_problems(
 
 
 def _merge_repeated_link(
-    raw: RawRecord, held: Link, link: Link, problems: list[Problem]
+    raw: Placed, held: Link, link: Link, problems: list[Problem]
 ) -> Link | None:
     """The same link twice in one batch: sources add up, other fields must agree."""
     clash = _clashing_field(held, link)
