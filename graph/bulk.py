@@ -30,7 +30,7 @@ and the native ``arcadedb``): ``begin``/``commit``/``rollback``, ``query`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -104,11 +104,16 @@ PROBE_RELATIONS = {
 class EmbeddedBulk:
     """The in-process write path of one open embedded database (a ``Database`` of either build)."""
 
-    def __init__(self, database: Any) -> None:
-        self.database = database
+    def __init__(self, open_database: Callable[[], Any]) -> None:
+        self._open_database = open_database
         self._vertex_types: dict[str, str] = {}
         self._edge_types: set[str] = set()
         self.threshold = BULK_THRESHOLD
+
+    @property
+    def database(self) -> Any:
+        """The database, asked for at each use: the server lifts a time limit reads left."""
+        return self._open_database()
 
     # --- types ---------------------------------------------------------------------------
 

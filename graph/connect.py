@@ -81,7 +81,7 @@ def open_store(
                 reader=reader,
                 server_limit=server_limit,
                 read_timeout=read_timeout,
-                bulk=EmbeddedBulk(server.database()),
+                bulk=EmbeddedBulk(server.database),
             )
             try:
                 store.ensure_schema()

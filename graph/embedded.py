@@ -315,6 +315,7 @@ class EmbeddedServer:
         self.command_timeout: CommandTimeout | None = None
         """The store's time-limit switch (see :mod:`statecrime.graph.embedded_access`)."""
         self._server: Any = None
+        self._database: Any = None
         self._private_dir: Path | None = None
         self._umask_held = False
 
@@ -341,7 +342,9 @@ class EmbeddedServer:
             raise EmbeddedStoreError("the embedded store is not started")
         if self.command_timeout is not None:
             self.command_timeout.release()
-        return self._server.get_database(DATABASE_NAME)
+        if self._database is None:
+            self._database = self._server.get_database(DATABASE_NAME)
+        return self._database
 
     def start(self) -> EmbeddedServer:
         """Start the server; a signal meanwhile waits until it can be stopped again."""
@@ -415,10 +418,6 @@ class EmbeddedServer:
             ) from exc
         self._open_database()
 
-    def database(self) -> Any:
-        """The open database as the ``arcadedb`` Python API gives it, for in-process writes."""
-        return self._server.get_database(DATABASE_NAME)
-
     def sever_connections(self) -> None:
         """Cut every connection this process has to the server (a signal came)."""
         if self.bolt_port:
@@ -445,6 +444,7 @@ class EmbeddedServer:
 
     def _stop_engine(self) -> None:
         interrupts.forget(self.sever_connections)
+        self._database = None
         server, self._server = self._server, None
         self.command_timeout = None
         if server is not None:
