@@ -22,6 +22,7 @@ from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
 from statecrime.queries.evidence import Hop, Route, attach
 from statecrime.queries.files import query
+from statecrime.queries.paths_shortest import shortest_paths
 
 DEFAULT_MAX_HOPS = 4
 HOP_BOUNDS = range(1, 7)
@@ -109,7 +110,7 @@ def find_paths(
             f"expected some of: {', '.join(domain.RELATIONS)}"
         )
     text = pick(TEXTS, max_hops)
-    shortest = _records(store.read(SHORTEST_TEXTS[through_context], fromId=source, toId=target))
+    shortest = _records(shortest_paths(store, source, target, through_context=through_context))
     paths = _records(
         store.read(text, fromId=source, toId=target, excludeTypes=list(exclude), limit=NO_LIMIT)
     )
