@@ -391,6 +391,14 @@ def enumerate_chains(
     path = [start]
     steps: list[_Step] = []
     seen = {start}
+    made: dict[int, Hop] = {}
+
+    def hop(step: _Step, here: str) -> Hop:
+        # one Hop per link crossed, shared by the chains through it (evidence resolved once)
+        found = made.get(id(step))
+        if found is None:
+            found = made[id(step)] = _hop(step, here)
+        return found
 
     def walk(after_act: bool, proxy: bool, letter: str, digit: str, key: str) -> Iterator[Any]:
         extended = False
@@ -416,7 +424,7 @@ def enumerate_chains(
         if not extended and proxy:
             chain = Chain(
                 nodes=[dict(nodes[n]) for n in path],
-                hops=[_hop(step, here) for step, here in zip(steps, path, strict=False)],
+                hops=[hop(step, here) for step, here in zip(steps, path, strict=False)],
             )
             yield (letter + digit, len(steps), key), chain
 
@@ -461,8 +469,13 @@ def _read(store: Store, work: Callable[[ManagedTransaction], _T]) -> _T:
 
 
 def attach_evidence(store: Store, chains: list[Chain]) -> None:
-    """Replace each hop's source ids by the Source records, fetched in one query."""
-    attach(store, [hop for chain in chains for hop in chain.hops])
+    """Replace each hop's source ids by the Source records, fetched in one query.
+
+    A hop shared by several chains (the same link crossed from the same node) is
+    resolved once.
+    """
+    unique = {id(hop): hop for chain in chains for hop in chain.hops}
+    attach(store, list(unique.values()))
 
 
 def chains_graph(store: Store, chains: list[Chain]) -> nx.MultiDiGraph:
