@@ -4,7 +4,8 @@
 statement; analysts paste it, and it stays in the catalogue. What
 :func:`shortest_paths` runs instead is one indexed query per level: the two
 entities are found through the unique id index, then each level expands the
-smaller of the two frontiers by one hop (:data:`LEVEL_TEXTS`: the frontier's
+smaller of the two frontiers by one hop, or both while they are of a size
+(:data:`LEVEL_TEXTS`: the frontier's
 nodes sought by the element ids the level before returned, in one read
 transaction, and the links of the crossed types in either direction). When the
 two searches meet, every shortest path is read off the levels, as
@@ -50,7 +51,7 @@ def _level_text(through_context: bool) -> str:
     UNWIND $frontier AS row
     MATCH (a) WHERE elementId(a) = row.node
     MATCH (a)-[r:{"|".join(types)}]-(b:Entity)
-    RETURN row.id AS here, type(r) AS type, startNode(r) = a AS out,
+    RETURN row.side AS side, row.id AS here, type(r) AS type, startNode(r) = a AS out,
            elementId(b) AS node, b.id AS id, b.kind AS kind, b.name AS name,
            b.country AS country, r.grading AS grading, r.since AS since,
            r.until AS until, r.note AS note, r.sources AS sources
@@ -61,11 +62,15 @@ LEVEL_TEXTS = {
     flag: declare(
         f"queries.paths_shortest.level{'.through_context' if flag else ''}",
         _level_text(flag),
-        frontier=[{"node": "4:00000000-0000-0000-0000-000000000000:0", "id": "ru"}],
+        frontier=[{"node": "4:00000000-0000-0000-0000-000000000000:0", "id": "ru", "side": 0}],
     )
     for flag in (True, False)
 }
 """One level of the search: every link of the crossed types at each frontier node."""
+
+BOTH_AT_ONCE = 4
+"""Both frontiers go out in one query while the larger is at most this many times the
+smaller: half the round trips; past it only the smaller moves (a hub's side waits)."""
 
 _Step = tuple[str, dict[str, Any]]
 """The node one hop nearer the side's start, and the hop as paths_shortest.cypher returns it."""
@@ -144,12 +149,22 @@ def shortest_paths(
             for i, row in ends.items()
         }
         a, b = _Side(source, ends[source][0]), _Side(target, ends[target][0])
+        sides = (a, b)
         while a.level + b.level < MAX_HOPS and a.frontier and b.frontier:
-            side = a if len(a.frontier) <= len(b.frontier) else b
-            frontier = [{"node": e, "id": n} for n, e in sorted(side.frontier.items())]
-            side.expand(tx.run(text, frontier=frontier).values(), nodes, side is b)
-            met = [n for n in side.frontier if n in (b.dist if side is a else a.dist)]
-            if met:
+            small, large = sorted((len(a.frontier), len(b.frontier)))
+            if large <= BOTH_AT_ONCE * small and a.level + b.level + 2 <= MAX_HOPS:
+                moving = [0, 1]  # one round trip for two levels while neither side is a hub's
+            else:
+                moving = [0] if len(a.frontier) <= len(b.frontier) else [1]
+            frontier = [
+                {"node": e, "id": n, "side": i}
+                for i in moving
+                for n, e in sorted(sides[i].frontier.items())
+            ]
+            rows = tx.run(text, frontier=frontier).values()
+            for i in moving:
+                sides[i].expand([r[1:] for r in rows if r[0] == i], nodes, i == 1)
+            if any(n in b.dist for n in a.dist):
                 return _paths(a, b, nodes)
         return []
 
