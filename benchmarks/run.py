@@ -47,7 +47,6 @@ from statecrime.loaders.load import read_paths
 from statecrime.loaders.validate import build_batch
 from statecrime.queries.around import find_around
 from statecrime.queries.chains import END_TYPES, find_chains
-from statecrime.queries.files import query
 
 STATECRIME = str(Path(sys.executable).with_name("statecrime"))
 
@@ -147,7 +146,7 @@ def print_phases(rows: list[dict[str, Any]]) -> None:
         line(f"  phase: {row['phase']}", f"{seconds:.1f} s, cpu {cpu:.1f} s", f"{shown}{rate}")
 
 
-def bench(size: int, workdir: Path, samples: int, load_only: bool = False) -> None:
+def bench(size: int, workdir: Path, samples: int, before: bool = False, load_only: bool = False) -> None:
     rng = random.Random(11)
     records = workdir / f"synthetic-{size}.jsonl"
     generate.write(size, records)
@@ -177,60 +176,155 @@ def bench(size: int, workdir: Path, samples: int, load_only: bool = False) -> No
     if load_only:
         return
 
-    states = [n for n, kind in graph.nodes(data="kind") if kind == "State"]
-    people = [n for n, kind in graph.nodes(data="kind") if kind == "Person" and graph.degree(n) <= 4]
-    undirected = nx.MultiGraph(graph)
-    crossed = nx.MultiGraph()
+    query_figures(store_dir, graph, took_nx, samples, rng, before)
+
+
+# --- the questions: chains, paths, around, commands (figures with the load average) ----
+
+
+BEFORE_TIMEOUT = 120.0
+"""Seconds the one-statement search may take per state (--before); a cut run counts as this."""
+
+
+def figure(what: str, ours: str, theirs: str = "", ratio: str = "") -> None:
+    """One line of figures, with the 1-minute load average beside it (2 shared cores)."""
+    line(what, ours, theirs, f"{ratio}  (load {os.getloadavg()[0]:.1f})".strip())
+
+
+def pairs_apart(graph: nx.Graph, starts: list[str], hops: int, n: int, rng: random.Random) -> list[tuple[str, str]]:
+    """Up to ``n`` pairs (a, b) exactly ``hops`` apart in ``graph``, a drawn from ``starts``."""
+    pairs: list[tuple[str, str]] = []
+    for _ in range(n * 20):
+        a = rng.choice(starts)
+        far = [b for b, d in nx.single_source_shortest_path_length(graph, a, cutoff=hops).items() if d == hops]
+        if far:
+            pairs.append((a, rng.choice(sorted(far))))
+        if len(pairs) == n:
+            break
+    return pairs
+
+
+def query_figures(
+    store_dir: Path, graph: nx.MultiDiGraph, took_nx_load: float, samples: int, rng: random.Random, before: bool
+) -> None:
+    """Chains, shortest path, around and command latency on a loaded store, networkx beside."""
+    from statecrime.queries.chains import find_chains_by_cypher
+    from statecrime.queries.paths import SHORTEST_TEXTS
+    from statecrime.queries.paths_shortest import shortest_paths
+
+    states = sorted(n for n, kind in graph.nodes(data="kind") if kind == "State")
+    crossed = nx.Graph()
     crossed.add_nodes_from(graph)
-    crossed.add_edges_from(
-        (u, v, k) for u, v, k in graph.edges(keys=True) if k not in domain.CONTEXT_TYPES
-    )
+    crossed.add_edges_from((u, v) for u, v, k in graph.edges(keys=True) if k not in domain.CONTEXT_TYPES)
+    people = sorted(n for n, kind in graph.nodes(data="kind") if kind == "Person" and graph.degree(n) <= 4)
+    nx_ask = 0.0
     with open_store(store_dir) as store:
+        find_chains(store, state=states[0], max_hops=4)  # the first query pays the driver's warm-up
         for hops in (4, 6):
             ours, theirs, same = [], [], True
-            for state in (states * samples)[: max(len(states), samples)]:
+            starts = (states * samples)[: max(len(states), samples)]
+            for state in starts:
                 took, chains = timed(lambda s=state, h=hops: find_chains(store, state=s, max_hops=h))
                 ours.append(took)
                 took, expected = timed(lambda s=state, h=hops: nx_chains(graph, s, h))
                 theirs.append(took)
+                if hops == 4 and state == states[0] and not nx_ask:
+                    nx_ask = took
                 same = same and {c.key for c in chains} == expected
             (om, op), (tm, tp) = ms(ours), ms(theirs)
-            line(f"chains {hops} hops median / p95", f"{om:.0f} / {op:.0f} ms", f"{tm:.1f} / {tp:.1f} ms",
-                 f"x{om / tm:.0f}  {'identical' if same else 'DIFFERENT'}")
-        shortest, nx_short, around, nx_around = [], [], [], []
-        text = query("paths_shortest")
+            figure(f"chains {hops} hops median / p95", f"{om:.1f} / {op:.0f} ms", f"{tm:.1f} / {tp:.1f} ms",
+                   f"x{om / tm:.1f} / x{op / tp:.1f}  {'identical' if same else 'DIFFERENT'}")
+            if before:
+                old, same_old, cut = [], True, 0
+                store.read_timeout = BEFORE_TIMEOUT
+                for state in states:
+                    try:
+                        took, chains = timed(lambda s=state, h=hops: find_chains_by_cypher(store, state=s, max_hops=h))
+                        same_old = same_old and {c.key for c in chains} == nx_chains(graph, state, hops)
+                    except Exception:  # the store's timeout: counted as the timeout, a lower bound
+                        took, cut = BEFORE_TIMEOUT, cut + 1
+                    old.append(took)
+                store.read_timeout = None
+                (bm, bp) = ms(old)
+                figure(f"  before: chains.cypher, {len(states)} states", f"{bm:.0f} / {bp:.0f} ms",
+                       f"now x{bm / om:.1f} / x{bp / op:.1f} faster",
+                       f"x{bm / tm:.0f} nx  {'identical' if same_old else 'DIFFERENT'}"
+                       + (f", {cut} cut at {BEFORE_TIMEOUT:.0f} s" if cut else ""))
+        pairs = pairs_apart(crossed, people, 8, samples, rng)
+        shortest, nx_short, same = [], [], True
+        for a, b in pairs:
+            took, rows = timed(lambda a=a, b=b: shortest_paths(store, a, b, through_context=False))
+            shortest.append(took)
+            nx_short.append(timed(lambda a=a, b=b: nx.shortest_path(crossed, a, b))[0])
+            same = same and bool(rows) and all(len(r["hops"]) == 8 for r in rows)
+        if pairs:
+            (sm, sp), (nm, _) = ms(shortest), ms(nx_short)
+            figure(f"shortest path, 8 hops apart ({len(pairs)})", f"{sm:.1f} / {sp:.0f} ms", f"{nm:.1f} ms",
+                   f"x{sm / nm:.0f}  {'8 hops' if same else 'WRONG LENGTH'}")
+            if before:
+                old = [timed(lambda a=a, b=b: store.read(SHORTEST_TEXTS[False], fromId=a, toId=b))[0]
+                       for a, b in pairs]
+                (bm, bp) = ms(old)
+                figure("  before: allShortestPaths, typed", f"{bm:.1f} / {bp:.0f} ms", f"now x{bm / sm:.1f} faster")
+        else:
+            figure("shortest path, 8 hops apart", "no pair found")
+        around, nx_around = [], []
         for _ in range(samples):
-            a, b = rng.sample(people, 2)
-            shortest.append(timed(lambda a=a, b=b: store.read(text, fromId=a, toId=b))[0])
-            nx_short.append(timed(lambda a=a, b=b: nx.has_path(undirected, a, b) and nx.shortest_path(undirected, a, b))[0])
             center = rng.choice(people)
             around.append(timed(lambda c=center: find_around(store, c, 2))[0])
             nx_around.append(timed(lambda c=center: nx.ego_graph(crossed, c, radius=2))[0])
-        (sm, _), (nm, _) = ms(shortest), ms(nx_short)
-        line("shortest path median", f"{sm:.0f} ms", f"{nm:.1f} ms", f"x{sm / nm:.0f}")
-        (am, _), (nam, _) = ms(around), ms(nx_around)
-        line("around 2 hops median", f"{am:.0f} ms", f"{nam:.1f} ms", f"x{am / nam:.0f}")
-    stats = command_latency(store_dir, ["stats"])
-    chains_cmd = command_latency(store_dir, ["chains", "--state", states[0]])
-    line("command: stats (process)", f"{stats:.2f} s")
-    line("command: chains --state (process)", f"{chains_cmd:.2f} s", f"{took_nx:.1f} s (load + ask)")
+        (am, ap), (nam, _) = ms(around), ms(nx_around)
+        figure("around 2 hops median / p95", f"{am:.1f} / {ap:.0f} ms", f"{nam:.1f} ms", f"x{am / nam:.0f}")
+    runs = 1 if samples < 20 else 3
+    stats = command_latency(store_dir, ["stats"], runs)
+    chains_cmd = command_latency(store_dir, ["chains", "--state", states[0]], runs)
+    figure("command: stats (process)", f"{stats:.2f} s")
+    figure("command: chains --state (process)", f"{chains_cmd:.2f} s",
+           f"{took_nx_load + nx_ask:.1f} s (load + ask)", f"x{chains_cmd / (took_nx_load + nx_ask):.1f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    line("peak RSS of this process", f"{peak:,.0f} MB")
+    figure("peak RSS of this process", f"{peak:,.0f} MB")
+
+
+def bench_stored(size: int, workdir: Path, samples: int, before: bool) -> None:
+    """The query figures on a store loaded before (``--stores DIR``: DIR/store-N, DIR/synthetic-N.jsonl)."""
+    records = workdir / f"synthetic-{size}.jsonl"
+    store_dir = workdir / f"store-{size}"
+    if not records.exists():
+        generate.write(size, records)
+    if not store_dir.exists():
+        env = {**os.environ, "STATECRIME_STORE": str(store_dir)}
+        subprocess.run([STATECRIME, "load", str(records)], env=env, capture_output=True, check=True)
+    print(f"\n{size:,} entities ({records.name}, synthetic, store loaded before)  statecrime"
+          "                 networkx                   ratio")
+    took_nx, graph = timed(lambda: nx_graph(records))
+    figure("networkx: read the records", f"{took_nx:.1f} s")
+    query_figures(store_dir, graph, took_nx, samples, random.Random(11), before)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10k entities alone, in about a minute")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--samples", type=int, default=20, help="starts per query figure")
+    parser.add_argument("--samples", type=int, default=None, help="starts per query figure (20; --quick 12)")
+    parser.add_argument("--before", action="store_true",
+                        help="also time the searches as they were (chains.cypher in one statement, the untyped "
+                        "shortest path), side by side")
+    parser.add_argument("--stores", type=Path, default=None,
+                        help="reuse DIR/store-N (loaded once, kept): query figures only, no load figures")
     parser.add_argument("--load-only", action="store_true", help="parse, load and reload; no queries")
     args = parser.parse_args()
     sizes = [10_000] if args.quick else args.sizes
+    samples = args.samples or (12 if args.quick else 20)
     print(f"statecrime benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, "
           f"python {sys.version.split()[0]}")
+    if args.stores is not None:
+        args.stores.mkdir(parents=True, exist_ok=True)
+        for size in sizes:
+            bench_stored(size, args.stores, samples, args.before)
+        return
     with tempfile.TemporaryDirectory(prefix="statecrime-bench-") as tmp:
         for size in sizes:
-            bench(size, Path(tmp), args.samples, args.load_only)
+            bench(size, Path(tmp), samples, args.before, args.load_only)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Both searches cross links of any type in either direction (a hop's
 ``direction`` says which way): ``queries/paths_shortest.cypher`` uses
 ``allShortestPaths`` (up to 10 hops, whatever ``max_hops`` says, so a distant
-connection is still found), ``queries/paths_all.cypher`` lists the simple paths
+connection is still found; through context relations unless ``through_context``
+is False, a relation-typed pattern then), ``queries/paths_all.cypher`` lists the simple paths
 up to ``max_hops``, shortest first, leaving out the types in ``exclude`` (the
 shortest search leaves none out: the two engines apply a filter inside
 ``allShortestPaths`` at different moments and would disagree).
@@ -16,16 +17,35 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from statecrime.graph import domain
+from statecrime.graph.cypher import declare
 from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
 from statecrime.queries.evidence import Hop, Route, attach
 from statecrime.queries.files import query
+from statecrime.queries.paths_shortest import shortest_paths
 
 DEFAULT_MAX_HOPS = 4
 HOP_BOUNDS = range(1, 7)
 NO_LIMIT = 1_000_000_000
 
 TEXTS = variants("paths_all", "[*1..{n}]", HOP_BOUNDS)
+
+_CONNECTING = "|".join(t for t in domain.RELATIONS if t not in domain.CONTEXT_TYPES)
+_SHORTEST = query("paths_shortest")
+if _SHORTEST.text.count("[*..10]") != 1:
+    raise ValueError("queries/paths_shortest.cypher must search allShortestPaths over [*..10]")
+SHORTEST_TEXTS = {
+    True: _SHORTEST,
+    False: declare(
+        f"{_SHORTEST.name}.connecting",
+        _SHORTEST.text.replace("[*..10]", f"[:{_CONNECTING}*..10]"),
+        **_SHORTEST.params,
+    ),
+}
+"""The shortest-path search through every link (True), or not through the context
+relations (False: ``domain.CONTEXT_TYPES``, whose hubs, such as one sanctioning
+state, make everything two hops from everything). Typed in the pattern, so both
+engines leave those links out during the search, not after it."""
 
 
 class PathRecord(Route):
@@ -71,8 +91,12 @@ def find_paths(
     max_hops: int = DEFAULT_MAX_HOPS,
     exclude: Sequence[str] = (),
     limit: int | None = None,
+    through_context: bool = True,
 ) -> Connection:
     """The shortest paths and the simple paths up to ``max_hops`` from ``source`` to ``target``.
+
+    ``through_context=False`` keeps the shortest-path search off the context
+    relations (``domain.CONTEXT_TYPES``), as ``around`` does by default.
 
     Raises ``ValueError`` when the two ids are the same or an excluded type is
     not a relation of the domain, ``BoundError`` when ``max_hops`` is outside 1-6.
@@ -86,7 +110,7 @@ def find_paths(
             f"expected some of: {', '.join(domain.RELATIONS)}"
         )
     text = pick(TEXTS, max_hops)
-    shortest = _records(store.read(query("paths_shortest"), fromId=source, toId=target))
+    shortest = _records(shortest_paths(store, source, target, through_context=through_context))
     paths = _records(
         store.read(text, fromId=source, toId=target, excludeTypes=list(exclude), limit=NO_LIMIT)
     )

@@ -16,15 +16,26 @@ from statecrime.graph import domain
 from statecrime.graph.grading import GradingError
 from statecrime.loaders.load import load_paths
 from statecrime.queries.bounded import BoundError
-from statecrime.queries.chains import ChainFilterError, find_chains
+from statecrime.queries.chains import ChainFilterError, find_chains, find_chains_by_cypher
 from statecrime.queries.files import query
 from tests.support.query_graphs import TRICKY_NAME, expected_chains, write_graph
+from tests.support.stores import wipe
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def engine_store(request):
+    """The embedded store, or the test Neo4j (skipped without NEO4J_URI), wiped."""
+    if request.param == "embedded":
+        return request.getfixturevalue("empty_store")
+    store = request.getfixturevalue("neo4j_store")
+    wipe(store)
+    return store
 
 
 @pytest.fixture
-def graph_store(empty_store, tmp_path):
-    load_paths(empty_store, [write_graph(tmp_path)])
-    return empty_store
+def graph_store(engine_store, tmp_path):
+    load_paths(engine_store, [write_graph(tmp_path)])
+    return engine_store
 
 
 def keys(chains):
@@ -124,6 +135,25 @@ def test_filters_agree_with_networkx(graph_store, options) -> None:
     assert keys(find_chains(graph_store, **options)) == expected_chains(**options)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"state": "s1", "max_hops": 5},
+        {"min_grading": "B2"},
+        {"as_of": "2018-06-01"},
+        {"target_country": "GB", "max_hops": 3},
+        {"crime": "arson", "max_hops": 6},
+    ],
+    ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "every-state",
+)
+def test_the_analysts_statement_gives_the_same_chains(graph_store, options) -> None:
+    """queries/chains.cypher, which analysts paste, answers as find_chains does."""
+    expected = expected_chains(**options)
+    assert keys(find_chains_by_cypher(graph_store, **options)) == expected
+    assert keys(find_chains(graph_store, **options)) == expected
+
+
 def test_grading_filter_by_hand(graph_store) -> None:
     # State Two pays Group Two (F6: cannot be judged) and has an incident attributed to it
     assert [c.key for c in find_chains(graph_store, state="s2")] == [
@@ -219,9 +249,10 @@ _CANDIDATES = [
     gradings=st.lists(st.sampled_from(["A1", "B2", "C3", "F6"]), min_size=14, max_size=14),
     max_hops=st.integers(min_value=1, max_value=4),
 )
-def test_random_graphs_agree_with_networkx(store, tmp_path_factory, chosen, gradings, max_hops):
-    from tests.support.stores import wipe
-
+def test_random_graphs_agree_with_networkx(
+    engine_store, tmp_path_factory, chosen, gradings, max_hops
+):
+    store = engine_store
     entities = [
         {"id": n.lower(), "kind": _KINDS[n[0]], "name": n, "country": "AA" if n < "G" else "GB"}
         for n in _NODES
@@ -237,4 +268,7 @@ def test_random_graphs_agree_with_networkx(store, tmp_path_factory, chosen, grad
     )
     assert keys(find_chains(store, max_hops=max_hops, min_grading="B2")) == expected_chains(
         entities, links, max_hops=max_hops, min_grading="B2"
+    )
+    assert keys(find_chains_by_cypher(store, max_hops=max_hops)) == expected_chains(
+        entities, links, max_hops=max_hops
     )

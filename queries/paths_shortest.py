@@ -1,0 +1,188 @@
+"""The shortest paths between two entities, by a breadth-first search from both ends.
+
+``queries/paths_shortest.cypher`` asks the engine for ``allShortestPaths`` in one
+statement; analysts paste it, and it stays in the catalogue. What
+:func:`shortest_paths` runs instead is one indexed query per level: the two
+entities are found through the unique id index, then each level expands the
+smaller of the two frontiers by one hop, or both while they are of a size
+(:data:`LEVEL_TEXTS`: the frontier's
+nodes sought by the element ids the level before returned, in one read
+transaction, and the links of the crossed types in either direction). When the
+two searches meet, every shortest path is read off the levels, as
+``allShortestPaths`` gives them: the same entities and links, each parallel link
+its own path. On the embedded store the one statement took 0.5 s between
+entities 8 hops apart on 10,000 entities (typed, context not crossed) and grows
+with the graph, while the levels touch only the links of the two frontiers.
+
+Links are crossed either way (a hop's ``direction`` says which), through every
+relation type, or every type but the context ones (``domain.CONTEXT_TYPES``),
+up to :data:`MAX_HOPS` hops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from neo4j import ManagedTransaction, unit_of_work
+
+from statecrime.graph import domain
+from statecrime.graph.cypher import declare
+from statecrime.graph.store import Store
+
+MAX_HOPS = 10
+"""The longest connection searched, as the ``[*..10]`` of paths_shortest.cypher."""
+
+_ENDS = declare(
+    "queries.paths_shortest.ends",
+    """
+    UNWIND $ids AS id
+    MATCH (n:Entity {id: id})
+    RETURN elementId(n) AS node, n.id AS id, n.kind AS kind, n.name AS name,
+           n.country AS country
+    """,
+    ids=["evil-corp", "ru"],
+)
+
+
+def _level_text(through_context: bool) -> str:
+    types = [t for t in domain.RELATIONS if through_context or t not in domain.CONTEXT_TYPES]
+    return f"""
+    UNWIND $frontier AS row
+    MATCH (a) WHERE elementId(a) = row.node
+    MATCH (a)-[r:{"|".join(types)}]-(b:Entity)
+    RETURN row.side AS side, row.id AS here, type(r) AS type, startNode(r) = a AS out,
+           elementId(b) AS node, b.id AS id, b.kind AS kind, b.name AS name,
+           b.country AS country, r.grading AS grading, r.since AS since,
+           r.until AS until, r.note AS note, r.sources AS sources
+    """
+
+
+LEVEL_TEXTS = {
+    flag: declare(
+        f"queries.paths_shortest.level{'.through_context' if flag else ''}",
+        _level_text(flag),
+        frontier=[{"node": "4:00000000-0000-0000-0000-000000000000:0", "id": "ru", "side": 0}],
+    )
+    for flag in (True, False)
+}
+"""One level of the search: every link of the crossed types at each frontier node."""
+
+BOTH_AT_ONCE = 4
+"""Both frontiers go out in one query while the larger is at most this many times the
+smaller: half the round trips; past it only the smaller moves (a hub's side waits)."""
+
+_Step = tuple[str, dict[str, Any]]
+"""The node one hop nearer the side's start, and the hop as paths_shortest.cypher returns it."""
+
+
+class _Side:
+    """One end's search: distances, the hops that reach each node, the frontier."""
+
+    def __init__(self, start: str, element: str) -> None:
+        self.dist = {start: 0}
+        self.back: dict[str, list[_Step]] = {start: []}
+        self.frontier = {start: element}
+        self.level = 0
+
+    def expand(self, rows: list[list[Any]], nodes: dict[str, dict[str, Any]], toward: bool) -> None:
+        """Take one level's rows: the nodes first reached, and every hop that reaches them.
+
+        ``toward`` is True for the side searched from the second entity, whose
+        paths are read toward it (a link out of the frontier node is then
+        crossed backward).
+        """
+        self.level += 1
+        reached: dict[str, str] = {}
+        for here, kind, out, element, other, *props in rows:
+            if self.dist.get(other, self.level) < self.level:
+                continue
+            if other not in nodes:
+                kind_, name, country = props[:3]
+                nodes[other] = {"id": other, "kind": kind_, "name": name, "country": country}
+            self.dist[other] = self.level
+            reached[other] = element
+            grading, since, until, note, sources = props[3:]
+            source, target = (here, other) if out else (other, here)
+            forward = out != toward
+            hop = {
+                "source": source,
+                "target": target,
+                "type": kind,
+                "direction": "forward" if forward else "backward",
+                "grading": grading,
+                "since": since,
+                "until": until,
+                "note": note,
+                "sources": sources,
+            }
+            self.back.setdefault(other, []).append((here, hop))
+        self.frontier = reached
+
+    def routes(self, node: str) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
+        """Every shortest route from this side's start to ``node``: (ids, hops), start first."""
+        if not self.back[node]:
+            yield [node], []
+            return
+        for previous, hop in self.back[node]:
+            for ids, hops in self.routes(previous):
+                yield [*ids, node], [*hops, hop]
+
+
+def shortest_paths(
+    store: Store, source: str, target: str, *, through_context: bool = True
+) -> list[dict[str, Any]]:
+    """Every shortest path from ``source`` to ``target`` up to :data:`MAX_HOPS`, as rows.
+
+    The rows have the shape paths_shortest.cypher returns (``nodes``, ``hops``),
+    in no particular order; none when either entity is missing or no path is
+    that short.
+    """
+    text = LEVEL_TEXTS[through_context].text
+
+    def search(tx: ManagedTransaction) -> list[dict[str, Any]]:
+        ends = {row[1]: row for row in tx.run(_ENDS.text, ids=[source, target]).values()}
+        if source not in ends or target not in ends or source == target:
+            return []
+        nodes = {
+            i: {"id": i, "kind": row[2], "name": row[3], "country": row[4]}
+            for i, row in ends.items()
+        }
+        a, b = _Side(source, ends[source][0]), _Side(target, ends[target][0])
+        sides = (a, b)
+        while a.level + b.level < MAX_HOPS and a.frontier and b.frontier:
+            small, large = sorted((len(a.frontier), len(b.frontier)))
+            if large <= BOTH_AT_ONCE * small and a.level + b.level + 2 <= MAX_HOPS:
+                moving = [0, 1]  # one round trip for two levels while neither side is a hub's
+            else:
+                moving = [0] if len(a.frontier) <= len(b.frontier) else [1]
+            frontier = [
+                {"node": e, "id": n, "side": i}
+                for i in moving
+                for n, e in sorted(sides[i].frontier.items())
+            ]
+            rows = tx.run(text, frontier=frontier).values()
+            for i in moving:
+                sides[i].expand([r[1:] for r in rows if r[0] == i], nodes, i == 1)
+            if any(n in b.dist for n in a.dist):
+                return _paths(a, b, nodes)
+        return []
+
+    seconds = store.limit(None)
+    with store.bounded(seconds), store.session() as session:
+        return session.execute_read(unit_of_work(timeout=seconds)(search))
+
+
+def _paths(a: _Side, b: _Side, nodes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every shortest path, read off both sides through the nodes of one level."""
+    length = min(d + b.dist[n] for n, d in a.dist.items() if n in b.dist)
+    cut = min(a.level, length)
+    middle = sorted(n for n, d in a.dist.items() if d == cut and b.dist.get(n) == length - cut)
+    rows = []
+    for node in middle:
+        for ids_a, hops_a in a.routes(node):
+            for ids_b, hops_b in b.routes(node):
+                ids = ids_a + ids_b[::-1][1:]
+                hops = hops_a + hops_b[::-1]
+                rows.append({"nodes": [nodes[i] for i in ids], "hops": hops})
+    return rows
