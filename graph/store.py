@@ -186,6 +186,9 @@ Changes = Callable[
     [dict[str, Entity], dict[tuple[str, str, str], Link]], tuple[list[Entity], list[Link]]
 ]
 """What a load writes, given the stored versions of its entities and links."""
+AfterWrite = Callable[[Transaction, dict[str, Entity], list[Entity]], None]
+"""Run in the write transaction after the writes, with the stored versions and what was
+written: entity resolution keeps its match index there (:mod:`loaders.match_index`)."""
 
 
 def _chunks(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[Any]]:
@@ -319,6 +322,7 @@ class Store:
         link_keys: Iterable[tuple[str, str, str]],
         changes: Changes,
         retire: Sequence[str] = (),
+        after: AfterWrite | None = None,
     ) -> None:
         """Read the stored records, merge and write, all in one write transaction.
 
@@ -359,6 +363,8 @@ class Store:
                         stored_links[link.key] = link
                 entities, links = changes(stored, stored_links)
                 self._write_known(tx, entities, links, set(stored), set(stored_links))
+                if after is not None:
+                    after(tx, stored, entities)
                 # a signal waits for the commit, so the report can say what it wrote
                 with interrupts.deferred(finish=True):
                     tx.commit()
