@@ -31,6 +31,7 @@ transaction; until then resolution reads every stored entity, as before. A
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from neo4j import Transaction
@@ -115,8 +116,12 @@ MARK_READY = declare(
 )
 
 
+@lru_cache(maxsize=65536)
 def name_key(text: str) -> str | None:
-    """A name as resolution compares names: rigour's normalisation (case, punctuation)."""
+    """A name as resolution compares names: rigour's normalisation (case, punctuation).
+
+    Cached: a load normalises each name several times (the record, its stored
+    version, the index keys of both)."""
     return normalize_name(text)
 
 

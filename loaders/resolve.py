@@ -27,10 +27,10 @@ the two are not both curated records (an analyst's two ids are two entities
 until a judgement says otherwise), and no judgement says they differ.
 
 Which record survives: a curated one (an id no importer minted: not STIX
-``type--uuid``, not ``misp-``/``ftm-``, not an id its own identifiers hold);
-else the one already stored; else the first read. Its name, description and
-country stand; the others' names become aliases, their identifiers, topics and
-sources are united, and each merged-away id is kept as a ``statecrime``
+``type--uuid``, not ``misp-``/``ftm-``, not an id its own identifiers hold); else the one
+already stored (of several, the smallest id); else the first read. Its name,
+description and country stand; the others' names become aliases, their identifiers,
+topics and sources are united, and each merged-away id is kept as a ``statecrime``
 identifier, so ``show`` and ``explain-merge`` still find it. The kind is the
 survivor's when it is curated or already stored (a stored node keeps its label),
 else the first of :data:`domain.MERGE_PRECEDENCE`.
@@ -306,8 +306,13 @@ class _Resolver:
 
 
 def _survivor(nodes: list[_Node]) -> _Node:
-    def rank(node: _Node) -> tuple[int, int]:
-        return (0 if is_curated(node.entity) else 1, 0 if node.stored else 1)
+    # among stored ones, the smallest id: the same whichever order the store returns them
+    def rank(node: _Node) -> tuple[int, int, str]:
+        return (
+            0 if is_curated(node.entity) else 1,
+            0 if node.stored else 1,
+            node.id if node.stored else "",
+        )
 
     return min(nodes, key=rank)
 
@@ -454,18 +459,16 @@ def resolve(
             # a link a merge brings onto a stored one adds its sources; the stored grading,
             # dates and note stand (an import must not regrade the analyst's link)
             out.links[key] = merge_records(out.links[key], held)
+        by_end: dict[str, list[list[Any]]] = {}
+        for was, now_key in moves:
+            # "new": the kept entity held no such link before (undoing removes it)
+            new = now_key not in held_links and now_key not in already_there
+            for end in {was[0], was[2]} & renamed.keys():
+                by_end.setdefault(end, []).append([list(was), list(now_key), new])
         for survivor_id, records in pending.items():
             for record in records:
-                # "new": the kept entity held no such link before (undoing removes it)
-                details[survivor_id].extend(
-                    {
-                        "of": record["merged"],
-                        "link": [list(was), list(now_key)],
-                        "new": now_key not in held_links and now_key not in already_there,
-                    }
-                    for was, now_key in moves
-                    if record["merged"] in (was[0], was[2])
-                )
+                found = by_end.get(record["merged"], [])
+                details[survivor_id].extend(_chunked(record["merged"], "links", found))
     for survivor_id, records in pending.items():
         entity = out.entities[survivor_id]
         texts = [orjson.dumps(r).decode() for r in [*records, *details.get(survivor_id, [])]]
@@ -474,13 +477,40 @@ def resolve(
     return out
 
 
+DETAIL_LIMIT = 900
+"""Characters of one detail entry's JSON (a text of ``merges`` holds at most 1,000)."""
+
+
+def _chunked(of: str, name: str, items: Sequence[Any]) -> list[dict[str, Any]]:
+    """``{"of": of, name: [...]}`` entries, as few as fit :data:`DETAIL_LIMIT` each.
+
+    An item that cannot fit alone (a name near the 1,000-character limit) is left out.
+    """
+    entries: list[dict[str, Any]] = []
+    chunk: list[Any] = []
+    size = len(orjson.dumps({"of": of, name: []}))
+    used = size
+    for item in items:
+        width = len(orjson.dumps(item)) + 1
+        if size + width > DETAIL_LIMIT:
+            continue
+        if used + width > DETAIL_LIMIT:
+            entries.append({"of": of, name: chunk})
+            chunk, used = [], size
+        chunk.append(item)
+        used += width
+    if chunk:
+        entries.append({"of": of, name: chunk})
+    return entries
+
+
 def _brought(before: Entity, after: Entity, other: Entity) -> list[dict[str, Any]]:
     """Details of one merge, for undoing it: the merged-away record's kind, name and
-    country, its aliases and identifiers, and which of them the merge added to the
-    kept entity (``"brought"``: taken off again by a split).
+    country, its names and identifiers, each with whether the merge added it to the
+    kept entity (a split takes those off again).
 
-    Each is an entry of its own in the kept entity's ``merges`` (``"of"``: the
-    merged-away id), so no entry outgrows a text field, whatever was merged.
+    They are entries of the kept entity's ``merges`` (``"of"``: the merged-away id),
+    packed a few hundred characters each, so none outgrows a text field.
     """
     held = {f"{s}:{v}" for s, values in before.identifiers.items() for v in values}
     own = f"{MERGED_SCHEME}:{other.id}"
@@ -488,18 +518,14 @@ def _brought(before: Entity, after: Entity, other: Entity) -> list[dict[str, Any
     found: list[dict[str, Any]] = [
         {"of": other.id, "record": {k: v for k, v in record.items() if v}}
     ]
-    names = [n for n in dict.fromkeys([other.name, *other.aliases])]
-    found += [
-        {
-            "of": other.id,
-            "alias": name,
-            "brought": name in after.aliases and name not in before.aliases and name != before.name,
-        }
-        for name in names
+    known = {*before.aliases, before.name}
+    names = [
+        [n, n in after.aliases and n not in known]
+        for n in dict.fromkeys([other.name, *other.aliases])
     ]
     keys = [f"{s}:{v}" for s, values in other.identifiers.items() for v in values]
-    found += [{"of": other.id, "identifier": k, "brought": k not in held} for k in keys]
-    found.append({"of": other.id, "identifier": own, "brought": own not in held})
+    found += _chunked(other.id, "names", names)
+    found += _chunked(other.id, "ids", [[k, k not in held] for k in [*keys, own]])
     return found
 
 
@@ -567,11 +593,13 @@ def _undo(
 ) -> None:
     """One split (see :func:`_split`), from the details the merge kept."""
     merged_id = str(split["split"])
-    aliases_brought = [str(d["alias"]) for d in details if "alias" in d and d.get("brought")]
-    keys_brought = {str(d["identifier"]) for d in details if "identifier" in d and d["brought"]}
+    names = [(str(n), bool(b)) for d in details for n, b in d.get("names", [])]
+    keys = [(str(k), bool(b)) for d in details for k, b in d.get("ids", [])]
+    aliases_brought = [n for n, brought in names if brought]
+    keys_brought = {k for k, brought in keys if brought}
     record = next((d["record"] for d in details if "record" in d), {})
-    own_aliases = [str(d["alias"]) for d in details if "alias" in d]
-    own_keys = {str(d["identifier"]) for d in details if "identifier" in d}
+    own_aliases = [n for n, _ in names]
+    own_keys = {k for k, _ in keys}
     own = batch.entities.get(kept.id)
     keep_aliases = set(own.aliases) if own else set()
     keep_keys = {f"{s}:{v}" for s, vs in own.identifiers.items() for v in vs} if own else set()
@@ -616,9 +644,7 @@ def _undo(
     out.merged.append(split)
     resolver.nodes[kept.id].entity = restored
     resolver.nodes[merged_id] = _Node(back, False, "a split")
-    moves = [
-        (_key(d["link"][0]), _key(d["link"][1]), bool(d["new"])) for d in details if "link" in d
-    ]
+    moves = [(_key(w), _key(n), bool(new)) for d in details for w, n, new in d.get("links", [])]
     held = store.fetch_links([now_key for _, now_key, _ in moves])
     for was, now_key, new in moves:
         link = held.get(now_key)
