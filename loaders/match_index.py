@@ -48,11 +48,11 @@ INDEX_VERSION = 1
 BATCH = 5000
 
 INDEX_KEY = declare(
-    "match_index.index_key",
+    "schema.index_match_key",
     "CREATE INDEX match_key_key IF NOT EXISTS FOR (m:MatchKey) ON (m.key)",
 )
 INDEX_ENTITY = declare(
-    "match_index.index_entity",
+    "schema.index_match_key_entity",
     "CREATE INDEX match_key_entity IF NOT EXISTS FOR (m:MatchKey) ON (m.entity)",
 )
 READY = declare(

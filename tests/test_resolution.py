@@ -289,3 +289,28 @@ def test_a_galaxy_with_files_is_one_load(empty_store: Store, tmp_path: Path) -> 
     assert report.files[-1] == str(galaxy) and len(report.files) == len(curated_files()) + 1
     assert report.entities.added > 120  # the curated entities and the galaxy's, one tally
     assert unchanged(load_paths(empty_store, curated_files(), also=[(galaxy, "misp-galaxy")]))
+
+
+def test_resolution_and_its_undoing_on_neo4j(neo4j_store: Store, tmp_path: Path) -> None:
+    """The same scenario on a real Neo4j: one Lazarus Group, the index in step, a split."""
+    from tests.support.neo4j import wipe_neo4j
+
+    wipe_neo4j(neo4j_store)
+    load_paths(neo4j_store, curated_files())
+    load_paths(neo4j_store, [ATTACK], "stix", also=[(galaxy_path("threat-actor"), "misp-galaxy")])
+    named = [e.id for e in neo4j_store.all_entities() if e.name == "Lazarus Group"]
+    assert named == ["lazarus-group"]
+    assert match_index.is_ready(neo4j_store)
+    assert index_rows(neo4j_store) == expected_index(neo4j_store)
+    assert current_id(neo4j_store, LAZARUS_ATTACK) == "lazarus-group"
+    judged = tmp_path / "judgements.yaml"
+    judged.write_text(
+        f"judgements:\n  - ids: [lazarus-group, {LAZARUS_ATTACK}]\n    judgement: different\n",
+        encoding="utf-8",
+    )
+    report = load_paths(neo4j_store, curated_files(), judgements=read_judgements([judged]))
+    assert [m.get("split") for m in report.merged] == [LAZARUS_ATTACK]
+    keys = {link.key for link in neo4j_store.all_links()}
+    assert (LAZARUS_ATTACK, "USES", RAT) in keys and ("lazarus-group", "USES", RAT) not in keys
+    assert index_rows(neo4j_store) == expected_index(neo4j_store)
+    wipe_neo4j(neo4j_store)
