@@ -47,7 +47,7 @@ from statecrime.graph.properties import (
 )
 
 if TYPE_CHECKING:
-    from statecrime.graph.store import Changes
+    from statecrime.graph.store import AfterWrite, Changes
 
 READ_BATCH = 10_000
 """Rows per batch moved from the engine (see ``_rows``)."""
@@ -99,6 +99,40 @@ PROBE_RELATIONS = {
     for name in domain.RELATIONS
 }
 """Makes a relation's edge type, the same way."""
+
+
+class _InProcessResult:
+    """The rows of one in-process statement, read the way the hooks read a driver's result."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._rows)
+
+    def single(self) -> dict[str, Any] | None:
+        return self._rows[0] if self._rows else None
+
+    def consume(self) -> None:
+        return None
+
+
+class InProcessTransaction:
+    """What a write hook calls on a driver transaction (``run``), inside the bulk transaction.
+
+    Why: the hooks of :meth:`Store.merge_write` are written against the driver's
+    transaction; on the bulk path the same Cypher texts run in-process, in the
+    transaction this module opened, so they commit with the load's records.
+    """
+
+    def __init__(self, database: Any) -> None:
+        self._database = database
+
+    def run(
+        self, text: str, parameters: dict[str, Any] | None = None, **params: Any
+    ) -> _InProcessResult:
+        merged = {**(parameters or {}), **params}
+        return _InProcessResult(self._database.command("opencypher", text, merged).to_list())
 
 
 class EmbeddedBulk:
@@ -175,8 +209,14 @@ class EmbeddedBulk:
         link_keys: Iterable[tuple[str, str, str]],
         changes: Changes,
         retire: Sequence[str] = (),
+        after: AfterWrite | None = None,
     ) -> None:
-        """:meth:`Store.merge_write` in-process: read, merge and write in one transaction."""
+        """:meth:`Store.merge_write` in-process: read, merge and write in one transaction.
+
+        ``after`` (entity resolution's match index and a split's link removals)
+        runs in the same transaction, after the writes, through
+        :class:`InProcessTransaction`, so it commits with them or not at all.
+        """
         from statecrime.graph import store as bolt
 
         keys = sorted(set(link_keys))
@@ -194,6 +234,9 @@ class EmbeddedBulk:
             with phase("merge"):
                 entities, links = changes(stored, stored_links)
             self._write(entities, links, set(stored), set(stored_links))
+            if after is not None:
+                with phase("after the writes"):
+                    after(InProcessTransaction(db), stored, entities)  # type: ignore[arg-type]
             with interrupts.deferred(finish=True), phase("commit"):
                 db.commit()
                 if entities or links or retire:

@@ -187,6 +187,9 @@ Changes = Callable[
     [dict[str, Entity], dict[tuple[str, str, str], Link]], tuple[list[Entity], list[Link]]
 ]
 """What a load writes, given the stored versions of its entities and links."""
+AfterWrite = Callable[[Transaction, dict[str, Entity], list[Entity]], None]
+"""Run in the write transaction after the writes, with the stored versions and what was
+written: entity resolution keeps its match index there (:mod:`loaders.match_index`)."""
 
 
 def _chunks(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[Any]]:
@@ -340,6 +343,7 @@ class Store:
         link_keys: Iterable[tuple[str, str, str]],
         changes: Changes,
         retire: Sequence[str] = (),
+        after: AfterWrite | None = None,
     ) -> None:
         """Read the stored records, merge and write, all in one write transaction.
 
@@ -355,7 +359,7 @@ class Store:
         ids = sorted(set(entity_ids))
         keys = link_keys if isinstance(link_keys, Sequence) else list(link_keys)
         if self.bulk is not None and len(ids) + len(keys) >= self.bulk.threshold:
-            self.bulk.merge_write(ids, keys, changes, retire)
+            self.bulk.merge_write(ids, keys, changes, retire, after)
             return
         link_keys = keys
         with self.session() as session:
@@ -385,6 +389,8 @@ class Store:
                         stored_links[link.key] = link
                 entities, links = changes(stored, stored_links)
                 self._write_known(tx, entities, links, set(stored), set(stored_links))
+                if after is not None:
+                    after(tx, stored, entities)
                 # a signal waits for the commit, so the report can say what it wrote
                 with interrupts.deferred(finish=True), phase("commit over Bolt"):
                     tx.commit()

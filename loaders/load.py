@@ -15,13 +15,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from neo4j import Transaction
+
 from statecrime.graph.bulk_phases import phase
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.store import Store
+from statecrime.loaders import match_index
 from statecrime.loaders.merge import Record, merge_records
 from statecrime.loaders.problems import LoadError, Problem
 from statecrime.loaders.readers import READERS, RawRecord, read_file
-from statecrime.loaders.resolve import Judgements, resolve
+from statecrime.loaders.resolve import Judgements, resolve, unlink
 from statecrime.loaders.summary import ReadOptions, reading
 from statecrime.loaders.validate import Batch, build_batch
 
@@ -77,15 +80,21 @@ def expand_folders(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def read_paths(paths: Sequence[Path], fmt: str | None = None) -> Iterator[RawRecord]:
+def read_paths(
+    paths: Sequence[Path], fmt: str | None = None, also: Sequence[tuple[Path, str]] = ()
+) -> Iterator[RawRecord]:
     """Every raw record of every file, read lazily; all files are read even when one fails.
 
-    The problems of every file are raised together, as one LoadError, after the
+    ``also`` are more files, each read as the format given with it (``load
+    --misp-galaxy`` adds the galaxy files to the record files of one load). The
+    problems of every file are raised together, as one LoadError, after the
     last good record (see :mod:`statecrime.loaders.readers` on streaming).
     """
     problems: list[Problem] = []
     for path in expand_folders(paths):
         yield from read_file(path, fmt, problems)
+    for path, own in also:
+        yield from read_file(path, own, problems)
     if problems:
         raise LoadError(problems)
 
@@ -116,6 +125,7 @@ def load_paths(
     options: ReadOptions | None = None,
     judgements: Judgements | None = None,
     resolution: bool = True,
+    also: Sequence[tuple[Path, str]] = (),
 ) -> LoadReport:
     """Load files into ``store``: all of them, or (on any problem) none of them.
 
@@ -123,6 +133,7 @@ def load_paths(
     (reading, checking, comparing, writing) so a terminal can show a bar.
     """
     on_progress("reading", 0, 4)
+    match_index.ensure_index(store)
     stored: dict[str, Entity] = {}
 
     def existing_kinds(ids: Iterable[str]) -> dict[str, str]:
@@ -133,19 +144,21 @@ def load_paths(
     # readers tell what they skip while they are read, and records are read lazily
     origins: dict[str, str] = {}
     with reading(options) as notes:
-        records = read_paths(paths, fmt)
+        records = read_paths(paths, fmt, also)
         if resolution:
             records = _noting_origins(records, origins)
         on_progress("checking", 1, 4)
         with phase("read and check") as held:
             batch = check_records(records, existing_kinds)
             held["count"] = len(batch.entities) + len(batch.links)
-    report = LoadReport(files=[str(p) for p in expand_folders(paths)], skipped=notes.skipped)
+    files = [str(p) for p in [*expand_folders(paths), *(path for path, _ in also)]]
+    report = LoadReport(files=files, skipped=notes.skipped)
     report.unmapped = notes.unmapped
     if resolution:
         with phase("resolve", len(batch.entities)):
             batch = resolve(batch, store, stored, judgements, origins=origins)
     retired = list(getattr(batch, "retired", []))
+    unlinked = list(getattr(batch, "unlinked", []))
     report.merged, report.removed = list(getattr(batch, "merged", [])), retired
     on_progress("comparing with the store and writing", 2, 4)
 
@@ -164,9 +177,22 @@ def load_paths(
         batch.links,
         changes,
         retire=retired,
+        after=lambda tx, before, written: _after_write(tx, before, written, retired, unlinked),
     )
     on_progress("done", 4, 4)
     return report
+
+
+def _after_write(
+    tx: Transaction,
+    before: dict[str, Entity],
+    written: list[Entity],
+    retired: list[str],
+    unlinked: list[tuple[str, str, str]],
+) -> None:
+    """Resolution's part of the write transaction: links a split takes back, the match index."""
+    unlink(tx, unlinked)
+    match_index.write_keys(tx, before, written, retired)
 
 
 def _noting_origins(records: Iterable[RawRecord], origins: dict[str, str]) -> Iterator[RawRecord]:
@@ -190,9 +216,11 @@ def _changes(
     batch's records (those not in them are new).
     """
     entities: list[Entity] = []
+    replaced = getattr(batch, "replaced", set())  # a split: written as given, not merged
     for entity_id, entity in batch.entities.items():
         tally = report.sources if entity.kind == "Source" else report.entities
-        merged = _change(stored_entities.get(entity_id), entity, tally)
+        held = stored_entities.get(entity_id)
+        merged = _change(held, entity, tally, replace=entity_id in replaced)
         if merged is not None:
             entities.append(merged)
     links: list[Link] = []
@@ -203,18 +231,21 @@ def _changes(
     return entities, links
 
 
-def _change(stored: Record | None, new: Record, tally: Tally) -> Record | None:
+def _change(
+    stored: Record | None, new: Record, tally: Tally, *, replace: bool = False
+) -> Record | None:
     """What to write for one record (``new`` merged into ``stored``), or None; counted.
 
-    None means the merge changes nothing, so the record is left as it is.
+    None means the merge changes nothing, so the record is left as it is. With
+    ``replace``, ``new`` is written as it is (a split takes aliases off).
     """
     if stored is None:
         tally.added += 1
         return new
-    if new == stored:  # a reload: the merge of a record with itself is the record
+    if new == stored and not replace:  # a reload: the merge of a record with itself is the record
         tally.unchanged += 1
         return None
-    merged = merge_records(stored, new)
+    merged = new if replace else merge_records(stored, new)
     if merged == stored:
         tally.unchanged += 1
         return None

@@ -303,6 +303,44 @@ def _key_marks(data: bytes) -> int:
     return data.count(b'":')  # no quote is followed by a space: the same count, faster
 
 
+_QUOTED_MARK = re.compile(r'"[ ]*:')
+_ESCAPED_MARK_PART = re.compile(rb"\\u00(?:22|20|3[aA])")
+
+
+def _quoted_marks(data: bytes, value: Any) -> int:
+    """How many of the text's key marks lie inside strings (``"a \\": b"``), or 0 when unsure.
+
+    A quote inside a JSON string is written ``\\"``, so a mark inside a string is a
+    ``"`` followed by spaces and a colon in the parsed string: counted there, so that
+    prose quoting ``"x": y`` (ATT&CK's descriptions do) is no reason to parse the
+    file a second time. Exact only when the text writes none of the quote, space or
+    colon as a ``\\u`` escape; if it does, 0 (then Python's ``json`` decides).
+    """
+    if b"\\u" in data and _ESCAPED_MARK_PART.search(data):
+        return 0
+    if type(value) is str:
+        return len(_QUOTED_MARK.findall(value))
+    count, stack = 0, [value]
+    pop, push, findall = stack.pop, stack.append, _QUOTED_MARK.findall
+    while stack:
+        item = pop()
+        if type(item) is dict:
+            children: Any = item.values()
+            for key in item:
+                if '"' in key:
+                    count += len(findall(key))
+        else:
+            children = item
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                if '"' in child:
+                    count += len(findall(child))
+            elif kind is dict or kind is list:
+                push(child)
+    return count
+
+
 def parse_json(name: str, where: str, raw: str | bytes) -> Any:
     """One JSON value, refused (as a LoadError naming ``where``) if invalid, too deep,
     or holding a key twice in one object.
@@ -327,7 +365,8 @@ def parse_json(name: str, where: str, raw: str | bytes) -> Any:
         depth, keys = _shape(value)
     if depth > limits.MAX_DEPTH:
         raise _fail(name, where, f"nested more than {limits.MAX_DEPTH} levels deep, the limit")
-    if _key_marks(data) > keys:
+    marks = _key_marks(data)
+    if marks > keys and marks > keys + _quoted_marks(data, value):
         try:
             json.loads(data, object_pairs_hook=_unique_pairs)
         except _DuplicateKey as exc:
@@ -682,8 +721,8 @@ def _read_stix(name: str, path: Path) -> Iterator[RawRecord]:
     from statecrime.loaders.stix import read_stix
 
     text = document_text(name, path)
-    parse_json(name, "file", text)  # limits and duplicate keys, before the STIX reader parses
-    yield from read_stix(name, text)
+    # limits and duplicate keys checked, and the value parsed once for the STIX reader
+    yield from read_stix(name, text, parse_json(name, "file", text))
 
 
 def _read_misp(name: str, path: Path) -> Iterator[RawRecord]:

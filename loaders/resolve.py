@@ -27,10 +27,10 @@ the two are not both curated records (an analyst's two ids are two entities
 until a judgement says otherwise), and no judgement says they differ.
 
 Which record survives: a curated one (an id no importer minted: not STIX
-``type--uuid``, not ``misp-``/``ftm-``, not an id its own identifiers hold);
-else the one already stored; else the first read. Its name, description and
-country stand; the others' names become aliases, their identifiers, topics and
-sources are united, and each merged-away id is kept as a ``statecrime``
+``type--uuid``, not ``misp-``/``ftm-``, not an id its own identifiers hold); else the one
+already stored (of several, the smallest id); else the first read. Its name,
+description and country stand; the others' names become aliases, their identifiers,
+topics and sources are united, and each merged-away id is kept as a ``statecrime``
 identifier, so ``show`` and ``explain-merge`` still find it. The kind is the
 survivor's when it is curated or already stored (a stored node keeps its label),
 else the first of :data:`domain.MERGE_PRECEDENCE`.
@@ -70,13 +70,14 @@ from typing import Any
 
 import orjson
 import yaml
-from rigour.names import normalize_name
+from neo4j import Transaction
 
 from statecrime.graph import domain
 from statecrime.graph.cypher import declare
 from statecrime.graph.model import Entity, Link
-from statecrime.graph.properties import entity_from_properties, link_from_properties
+from statecrime.graph.properties import link_from_properties
 from statecrime.graph.store import Store
+from statecrime.loaders import match_index
 from statecrime.loaders.ids import stable_id
 from statecrime.loaders.merge import merge_records
 from statecrime.loaders.problems import LoadError, Problem
@@ -87,13 +88,6 @@ IMPORTED_ID = re.compile(r"^([a-z][a-z0-9-]*--[0-9a-fA-F-]{36}|misp-.+|ftm-.+)$"
 """Ids minted by importers (STIX ids, MISP and FtM ids of ours): never the curated id."""
 RULE_IDENTIFIER, RULE_NAME, RULE_ALIAS, RULE_JUDGED = "identifier", "name", "alias", "judgement"
 
-CANDIDATES = declare(
-    "resolve.candidates",
-    """
-    MATCH (n:Entity) WHERE n.kind <> 'Source'
-    RETURN n {.id, .kind, .name, .aliases, .country, .identifiers} AS props
-    """,
-)
 LINKS_OF = declare(
     "resolve.links_of",
     """
@@ -104,6 +98,26 @@ LINKS_OF = declare(
     """,
     ids=["ru"],
 )
+
+
+UNLINK = declare(
+    "resolve.unlink",
+    """
+    UNWIND $keys AS key
+    MATCH (a:Entity {id: key.source})-[r]->(b:Entity {id: key.target})
+    WHERE type(r) = key.type
+    DELETE r
+    """,
+    keys=[{"source": "a", "type": "USES", "target": "b"}],
+)
+"""A split's one removal of links: those a wrong merge re-pointed to the kept entity."""
+
+
+def unlink(tx: Transaction, keys: Sequence[tuple[str, str, str]]) -> None:
+    """Remove links a split took back from the kept entity, in the load's transaction."""
+    rows = [{"source": s, "type": t, "target": o} for s, t, o in sorted(set(keys))]
+    if rows:
+        tx.run(UNLINK.text, keys=rows).consume()
 
 
 @dataclass(frozen=True)
@@ -175,7 +189,7 @@ def is_curated(entity: Entity) -> bool:
 
 
 def _name_key(text: str) -> str | None:
-    return normalize_name(text)
+    return match_index.name_key(text)
 
 
 @dataclass
@@ -195,6 +209,10 @@ class ResolvedBatch(Batch):
 
     retired: list[str] = field(default_factory=list)
     merged: list[dict[str, Any]] = field(default_factory=list)
+    replaced: set[str] = field(default_factory=set)
+    """Ids written as given, not merged into the stored record: a split takes things off."""
+    unlinked: list[tuple[str, str, str]] = field(default_factory=list)
+    """Stored links a split removes from the kept entity (they go back to the other)."""
 
 
 class _Resolver:
@@ -288,8 +306,13 @@ class _Resolver:
 
 
 def _survivor(nodes: list[_Node]) -> _Node:
-    def rank(node: _Node) -> tuple[int, int]:
-        return (0 if is_curated(node.entity) else 1, 0 if node.stored else 1)
+    # among stored ones, the smallest id: the same whichever order the store returns them
+    def rank(node: _Node) -> tuple[int, int, str]:
+        return (
+            0 if is_curated(node.entity) else 1,
+            0 if node.stored else 1,
+            node.id if node.stored else "",
+        )
 
     return min(nodes, key=rank)
 
@@ -354,10 +377,16 @@ def resolve(
     for entity in batch.entities.values():
         if entity.kind != domain.SOURCE_KIND:
             resolver.nodes[entity.id] = _Node(entity, False, origins.get(entity.id, "this load"))
-    # what matching needs of every stored entity; whole records only for those that merge
-    for row in store.read(CANDIDATES):
-        props = {k: v for k, v in row["props"].items() if v is not None}
-        entity = entity_from_properties(props)
+    # what matching needs of the stored entities the batch could match (looked up in the
+    # match index; every stored entity while a store has none); whole records only for
+    # those that merge
+    if match_index.is_ready(store):
+        incoming = [n.entity for n in resolver.nodes.values()]
+        named = [i for item in judgements.items for i in item.ids]
+        found = match_index.candidates(store, incoming, named)
+    else:
+        found = match_index.all_candidates(store)
+    for entity in found:
         held = resolver.nodes.get(entity.id)
         if held is None:
             resolver.nodes[entity.id] = _Node(entity, True, "the store")
@@ -366,6 +395,9 @@ def resolve(
             held.stored = True
             if held.entity.kind == entity.kind:
                 held.entity = merge_records(entity, held.entity)
+    out = ResolvedBatch(entities=dict(batch.entities), links=dict(batch.links))
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    _split(resolver, judgements, batch, store, stored, out, load_id, now)
     clusters = [m for m in resolver.run().values() if len(m) > 1]
     clusters = [m for m in clusters if any(i in batch.entities for i in m)]
     wanted = [i for m in clusters for i in m if resolver.nodes[i].stored and i not in stored]
@@ -373,9 +405,9 @@ def resolve(
     for i in wanted:
         if i not in batch.entities and i in stored:
             resolver.nodes[i].entity = stored[i]
-    out = ResolvedBatch(entities=dict(batch.entities), links=dict(batch.links))
     renamed: dict[str, str] = {}
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    pending: dict[str, list[dict[str, Any]]] = {}
+    details: dict[str, list[dict[str, Any]]] = {}
     for members in clusters:
         nodes = [resolver.nodes[i] for i in members]
         survivor = _survivor(nodes)
@@ -388,6 +420,7 @@ def resolve(
             if node.id == survivor.id:
                 continue
             already = node.id in merged.identifiers.get(MERGED_SCHEME, [])
+            before = merged
             merged = _fold(merged, node.entity, kind)
             renamed[node.id] = survivor.id
             out.entities.pop(node.id, None)
@@ -405,10 +438,9 @@ def resolve(
                     "load": load_id,
                     "at": now,
                 }
-                merged = merged.model_copy(
-                    update={"merges": [*merged.merges, orjson.dumps(record).decode()]}
-                )
-                out.merged.append(record)
+                pending.setdefault(survivor.id, []).append(record)
+                # what a "different" judgement needs to undo this merge (see _split)
+                details.setdefault(survivor.id, []).extend(_brought(before, merged, node.entity))
         if merged.kind != kind:
             merged = _fold(merged, merged, kind)
         out.entities[survivor.id] = Entity.model_validate(merged.model_dump())
@@ -418,13 +450,221 @@ def resolve(
             out.links.setdefault(link.key, link)
         for i in out.retired:
             stored.pop(i, None)
+    moves: list[tuple[tuple[str, str, str], tuple[str, str, str]]] = []
     if renamed or out.retired:
-        out.links, moved = _repoint(out.links, renamed, out.entities, stored)
-        for key, held in store.fetch_links(moved).items():
+        already_there = set(out.links)
+        out.links, moves = _repoint(out.links, renamed, out.entities, stored)
+        held_links = store.fetch_links([now_key for _, now_key in moves])
+        for key, held in held_links.items():
             # a link a merge brings onto a stored one adds its sources; the stored grading,
             # dates and note stand (an import must not regrade the analyst's link)
             out.links[key] = merge_records(out.links[key], held)
+        by_end: dict[str, list[list[Any]]] = {}
+        for was, now_key in moves:
+            # "new": the kept entity held no such link before (undoing removes it)
+            new = now_key not in held_links and now_key not in already_there
+            for end in {was[0], was[2]} & renamed.keys():
+                by_end.setdefault(end, []).append([list(was), list(now_key), new])
+        for survivor_id, records in pending.items():
+            for record in records:
+                found = by_end.get(record["merged"], [])
+                details[survivor_id].extend(_chunked(record["merged"], "links", found))
+    for survivor_id, records in pending.items():
+        entity = out.entities[survivor_id]
+        texts = [orjson.dumps(r).decode() for r in [*records, *details.get(survivor_id, [])]]
+        out.entities[survivor_id] = entity.model_copy(update={"merges": [*entity.merges, *texts]})
+        out.merged.extend(records)
     return out
+
+
+DETAIL_LIMIT = 900
+"""Characters of one detail entry's JSON (a text of ``merges`` holds at most 1,000)."""
+
+
+def _chunked(of: str, name: str, items: Sequence[Any]) -> list[dict[str, Any]]:
+    """``{"of": of, name: [...]}`` entries, as few as fit :data:`DETAIL_LIMIT` each.
+
+    An item that cannot fit alone (a name near the 1,000-character limit) is left out.
+    """
+    entries: list[dict[str, Any]] = []
+    chunk: list[Any] = []
+    size = len(orjson.dumps({"of": of, name: []}))
+    used = size
+    for item in items:
+        width = len(orjson.dumps(item)) + 1
+        if size + width > DETAIL_LIMIT:
+            continue
+        if used + width > DETAIL_LIMIT:
+            entries.append({"of": of, name: chunk})
+            chunk, used = [], size
+        chunk.append(item)
+        used += width
+    if chunk:
+        entries.append({"of": of, name: chunk})
+    return entries
+
+
+def _brought(before: Entity, after: Entity, other: Entity) -> list[dict[str, Any]]:
+    """Details of one merge, for undoing it: the merged-away record's kind, name and
+    country, its names and identifiers, each with whether the merge added it to the
+    kept entity (a split takes those off again).
+
+    They are entries of the kept entity's ``merges`` (``"of"``: the merged-away id),
+    packed a few hundred characters each, so none outgrows a text field.
+    """
+    held = {f"{s}:{v}" for s, values in before.identifiers.items() for v in values}
+    own = f"{MERGED_SCHEME}:{other.id}"
+    record = {"kind": other.kind, "name": other.name, "country": other.country}
+    found: list[dict[str, Any]] = [
+        {"of": other.id, "record": {k: v for k, v in record.items() if v}}
+    ]
+    known = {*before.aliases, before.name}
+    names = [
+        [n, n in after.aliases and n not in known]
+        for n in dict.fromkeys([other.name, *other.aliases])
+    ]
+    keys = [f"{s}:{v}" for s, values in other.identifiers.items() for v in values]
+    found += _chunked(other.id, "names", names)
+    found += _chunked(other.id, "ids", [[k, k not in held] for k in [*keys, own]])
+    return found
+
+
+def _split(
+    resolver: _Resolver,
+    judgements: Judgements,
+    batch: Batch,
+    store: Store,
+    stored: MutableMapping[str, Entity],
+    out: ResolvedBatch,
+    load_id: str,
+    now: str,
+) -> None:
+    """Undo the merges a "different" judgement names: the merged-away entity comes back.
+
+    For a stored entity that holds an id it took in a merge (``statecrime:ID``), and a
+    judgement that says the two differ: the merged-away entity is written again, from
+    the record the merge kept (and this load's record of it, if any); the aliases and
+    identifiers that merge brought are taken off the kept entity; each link the merge
+    re-pointed goes back to the merged-away entity, and is removed from the kept one
+    unless the kept one held it before the merge. The kept entity's merges gain a
+    record of the split, so ``explain-merge`` tells both; nothing else is removed.
+    """
+    for item in judgements.items:
+        if item.judgement != "different":
+            continue
+        for a in item.ids:
+            node = resolver.nodes.get(a)
+            if node is None or not node.stored:
+                continue
+            for b in item.ids:
+                if b == a or b not in node.entity.identifiers.get(MERGED_SCHEME, []):
+                    continue
+                if a not in stored:
+                    stored.update(store.fetch_entities([a]))
+                kept = stored.get(a)
+                found = [orjson.loads(text) for text in kept.merges] if kept else []
+                details = [d for d in found if d.get("of") == b]
+                records = [m for m in found if m.get("merged") == b and "of" not in m]
+                if kept is None or not records or not details:
+                    continue  # merged before merges kept what undoing them needs
+                split = {
+                    "kept": kept.id,
+                    "split": b,
+                    "rule": RULE_JUDGED,
+                    "key": "different",
+                    "by": item.by,
+                    "note": item.note,
+                    "undoes": records[-1].get("load"),
+                    "load": load_id,
+                    "at": now,
+                }
+                _undo(kept, split, details, batch, store, stored, out, resolver)
+
+
+def _undo(
+    kept: Entity,
+    split: dict[str, Any],
+    details: Sequence[Mapping[str, Any]],
+    batch: Batch,
+    store: Store,
+    stored: MutableMapping[str, Entity],
+    out: ResolvedBatch,
+    resolver: _Resolver,
+) -> None:
+    """One split (see :func:`_split`), from the details the merge kept."""
+    merged_id = str(split["split"])
+    names = [(str(n), bool(b)) for d in details for n, b in d.get("names", [])]
+    keys = [(str(k), bool(b)) for d in details for k, b in d.get("ids", [])]
+    aliases_brought = [n for n, brought in names if brought]
+    keys_brought = {k for k, brought in keys if brought}
+    record = next((d["record"] for d in details if "record" in d), {})
+    own_aliases = [n for n, _ in names]
+    own_keys = {k for k, _ in keys}
+    own = batch.entities.get(kept.id)
+    keep_aliases = set(own.aliases) if own else set()
+    keep_keys = {f"{s}:{v}" for s, vs in own.identifiers.items() for v in vs} if own else set()
+    # the merged-away entity again: this load's record of it, else what the merge kept
+    identifiers_back: dict[str, list[str]] = {}
+    for key in sorted(own_keys):
+        scheme, _, value = key.partition(":")
+        if scheme != MERGED_SCHEME:
+            identifiers_back.setdefault(scheme, []).append(value)
+    name = str(record.get("name", merged_id))
+    back = Entity.model_validate(
+        {
+            "id": merged_id,
+            **record,
+            "aliases": [a for a in own_aliases if a != name],
+            "identifiers": identifiers_back,
+        }
+    )
+    again = batch.entities.get(merged_id)
+    if again is not None:
+        back = merge_records(back, again) if again.kind == back.kind else again
+    gone = {k for k in keys_brought if k not in keep_keys} | {f"{MERGED_SCHEME}:{merged_id}"}
+    identifiers: dict[str, list[str]] = {}
+    for scheme, values in kept.identifiers.items():
+        left = [v for v in values if f"{scheme}:{v}" not in gone]
+        if left:
+            identifiers[scheme] = left
+    aliases = [a for a in kept.aliases if a not in aliases_brought or a in keep_aliases]
+    texts = [orjson.dumps(split).decode()]
+    merges = [t for t in kept.merges if orjson.loads(t).get("of") != merged_id] + texts
+    base = out.entities.get(kept.id)
+    if base is not None and base.kind == kept.kind:
+        kept = merge_records(kept, base)
+    restored = kept.model_copy(
+        update={"identifiers": identifiers, "aliases": aliases, "merges": merges}
+    )
+    restored = Entity.model_validate(restored.model_dump())
+    stored[kept.id] = restored
+    out.entities[kept.id] = restored
+    out.replaced.add(kept.id)
+    out.entities[merged_id] = back
+    out.merged.append(split)
+    resolver.nodes[kept.id].entity = restored
+    resolver.nodes[merged_id] = _Node(back, False, "a split")
+    moves = [(_key(w), _key(n), bool(new)) for d in details for w, n, new in d.get("links", [])]
+    held = store.fetch_links([now_key for _, now_key, _ in moves])
+    for was, now_key, new in moves:
+        link = held.get(now_key)
+        if link is None:
+            continue
+        source, type_, target = was
+        relation = type_ if type_ in domain.RELATIONS else link.type
+        data = link.model_dump(exclude_none=True)
+        data.update({"source": source, "type": relation, "target": target})
+        moved = Link.model_validate(data)
+        there = out.links.get(moved.key)
+        out.links[moved.key] = moved if there is None else merge_records(there, moved)
+        if new:
+            out.links.pop(now_key, None)
+            out.unlinked.append(now_key)
+
+
+def _key(parts: Sequence[Any]) -> tuple[str, str, str]:
+    source, type_, target = (str(p) for p in parts)
+    return source, type_, target
 
 
 def _repoint(
@@ -432,11 +672,14 @@ def _repoint(
     renamed: Mapping[str, str],
     entities: Mapping[str, Entity],
     stored: Mapping[str, Entity],
-) -> tuple[dict[tuple[str, str, str], Link], list[tuple[str, str, str]]]:
+) -> tuple[
+    dict[tuple[str, str, str], Link],
+    list[tuple[tuple[str, str, str], tuple[str, str, str]]],
+]:
     """Links with merged-away ends re-pointed to the survivor (united when they meet),
-    and the keys of those re-pointed."""
+    and each re-pointed link's key before and after."""
     out: dict[tuple[str, str, str], Link] = {}
-    moved_keys: list[tuple[str, str, str]] = []
+    moves: list[tuple[tuple[str, str, str], tuple[str, str, str]]] = []
     for link in links.values():
         source = renamed.get(link.source, link.source)
         target = renamed.get(link.target, link.target)
@@ -455,8 +698,8 @@ def _repoint(
         held = out.get(moved.key)
         out[moved.key] = moved if held is None else merge_records(held, moved)
         if (source, target) != (link.source, link.target):
-            moved_keys.append(moved.key)
-    return out, moved_keys
+            moves.append((link.key, moved.key))
+    return out, moves
 
 
 def _kind_of(i: str, entities: Mapping[str, Entity], stored: Mapping[str, Entity]) -> str | None:
@@ -465,8 +708,10 @@ def _kind_of(i: str, entities: Mapping[str, Entity], stored: Mapping[str, Entity
 
 
 def merges_of(entity: Entity) -> list[dict[str, Any]]:
-    """The merge records an entity carries, oldest first."""
-    return [orjson.loads(text) for text in entity.merges]
+    """The merge (and split) records an entity carries, oldest first; not the details
+    kept for undoing a merge (entries with ``"of"``)."""
+    found = [orjson.loads(text) for text in entity.merges]
+    return [m for m in found if "of" not in m]
 
 
 FIND_BY_IDENTIFIER = declare(
@@ -484,5 +729,8 @@ def current_id(store: Store, entity_id: str) -> str | None:
     if store.fetch_entities([entity_id]):
         return entity_id
     keys = [f"{MERGED_SCHEME}:{entity_id}", f"stix:{entity_id}"]
+    if match_index.is_ready(store):
+        found = sorted(str(row["id"]) for row in store.read(match_index.LOOKUP, keys=keys))
+        return found[0] if found else None
     rows = store.read(FIND_BY_IDENTIFIER, keys=keys)
     return str(rows[0]["id"]) if rows else None

@@ -225,34 +225,16 @@ def load(
             options["judgements"] = read_judgements(judgements or [])
             if misp_galaxy:
                 from statecrime.loaders.misp import galaxy_path
-            if files:
-                report = load_with_progress(store, files, from_, **options)
-            for name in misp_galaxy or []:
-                galaxy = load_with_progress(store, [galaxy_path(name)], "misp-galaxy", **options)
-                report = galaxy if report is None else _joined(report, galaxy)
+
+                # one load with the record files: all or nothing, one summary
+                options["also"] = [(galaxy_path(name), "misp-galaxy") for name in misp_galaxy]
+            report = load_with_progress(store, files, from_, **options)
         except LoadError as exc:
             raise refuse_load(settings(ctx).format, exc.problems, problems_file) from None
     if problems_file is not None:
         write_problems(problems_file, [])
     assert report is not None
     _print_load_report(ctx, report)
-
-
-def _joined(first: LoadReport, then: LoadReport) -> LoadReport:
-    """Two loads' reports as one (files given, then galaxies)."""
-    for name in ("entities", "sources", "links"):
-        a, b = getattr(first, name), getattr(then, name)
-        a.added, a.updated, a.unchanged = (
-            a.added + b.added,
-            a.updated + b.updated,
-            a.unchanged + b.unchanged,
-        )
-    first.files += then.files
-    first.skipped.update(then.skipped)
-    first.unmapped.update(then.unmapped)
-    first.merged += then.merged
-    first.removed += then.removed
-    return first
 
 
 @app.command("explain-merge")

@@ -422,6 +422,41 @@ def test_every_faulty_object_is_named() -> None:
     assert len(problems) == 2
 
 
+def test_faulty_references_are_still_named_by_stix2() -> None:
+    """References are checked without stix2 only when plain; a faulty one stix2 still names."""
+    plain = actor(3, external_references=[{"source_name": "x", "url": "https://example.org/a"}])
+    no_source = actor(4, external_references=[{"url": "https://example.org/b"}])
+    nothing = actor(5, external_references=[{"source_name": "x"}])
+    hashed = actor(
+        6,
+        external_references=[
+            {"source_name": "x", "url": "https://example.org/c", "hashes": {"NOPE": "00"}}
+        ],
+    )
+    with pytest.raises(LoadError) as caught:
+        list(read_stix("r.json", small_bundle(plain, no_source, nothing, hashed)))
+    problems = [str(p) for p in caught.value.problems]
+    assert len(problems) == 3, problems
+    assert not any("objects[0]" in p for p in problems)
+    assert any("objects[1]" in p and "(source_name)" in p for p in problems)
+    assert any("objects[2]" in p and "At least one of" in p for p in problems)
+    assert any("objects[3]" in p and "hash-algorithm-ov" in p for p in problems)
+
+
+def test_duplicate_key_is_found_past_quoted_marks(tmp_path: Path) -> None:
+    """Prose quoting ``"x": y`` inside a string is no key; a repeated key is still refused."""
+    quoting = actor(7, description='ATT&CK writes "name": value in its prose')
+    good = tmp_path / "good.json"
+    good.write_text(small_bundle(quoting), encoding="utf-8")
+    assert [r.data["name"] for r in readers.read_file(good, "stix")] == ["Actor 7"]
+    text = small_bundle(quoting).replace('"name": "Actor 7"', '"name": "Actor 7", "name": "B"')
+    bad = tmp_path / "bad.json"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(LoadError, match="a key is given twice") as caught:
+        list(readers.read_file(bad, "stix"))
+    assert "field 'name'" in str(caught.value.problems[0])
+
+
 def test_stix_3_is_refused() -> None:
     text = json.dumps({"type": "bundle", "id": BUNDLE, "spec_version": "3.0", "objects": []})
     with pytest.raises(LoadError, match=r"only STIX 2\.0 and 2\.1 are read"):

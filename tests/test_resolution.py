@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
+from statecrime.graph.model import Entity
 from statecrime.graph.store import Store
+from statecrime.loaders import match_index
 from statecrime.loaders.load import LoadReport, load_paths
 from statecrime.loaders.misp import galaxy_path
+from statecrime.loaders.problems import LoadError
 from statecrime.loaders.resolve import (
     MERGED_SCHEME,
     Judgements,
@@ -107,6 +111,73 @@ def test_loading_the_same_input_twice_changes_nothing(merged_store: Store) -> No
     assert unchanged(load_paths(merged_store, curated_files()))
 
 
+def index_rows(store: Store) -> set[tuple[str, str]]:
+    rows = store.read("MATCH (m:MatchKey) RETURN m.key AS key, m.entity AS entity")
+    return {(row["key"], row["entity"]) for row in rows}
+
+
+def expected_index(store: Store) -> set[tuple[str, str]]:
+    return {(key, e.id) for e in store.all_entities() for key in match_index.match_keys(e)}
+
+
+def test_the_match_index_is_in_step_with_the_store(merged_store: Store) -> None:
+    assert match_index.is_ready(merged_store)
+    rows = index_rows(merged_store)
+    assert rows == expected_index(merged_store)
+    assert ("mitre-attack:G0032", "lazarus-group") in rows
+    assert not any(entity == LAZARUS_ATTACK for _, entity in rows)  # merged away: no keys
+
+
+def test_candidates_come_from_the_incoming_keys(merged_store: Store) -> None:
+    """A record is matched against what its own keys find, not every stored name."""
+    incoming = Entity(id="new-group", kind="HackingGroup", name="Hidden Cobra")
+    found = {e.id for e in match_index.candidates(merged_store, [incoming])}
+    assert "lazarus-group" in found
+    stored = sum(1 for e in merged_store.all_entities() if e.kind != "Source")
+    assert stored > 500 and len(found) < 20, (stored, sorted(found))
+    unknown = Entity(id="nobody", kind="HackingGroup", name="Nobody Known")
+    assert match_index.candidates(merged_store, [unknown]) == []
+
+
+APT38 = "intrusion-set--00f67a77-86a4-4adf-be26-1a54fc713340"
+"""ATT&CK's APT38 (G0082), whose aliases include Bluenoroff and Stardust Chollima."""
+
+
+def test_apt38_is_bluenoroff_and_not_lazarus(merged_store: Store, tmp_path: Path) -> None:
+    """ATT&CK's G0082 lists Bluenoroff among APT38's names; the curated Bluenoroff holds
+    G0082, so the identifier decides. MISP's Lazarus cluster names APT38 and Bluenoroff
+    too (it conflates the groups), which is why names alone merge neither way."""
+    bundle = tmp_path / "apt38.json"
+    apt38 = {
+        "type": "intrusion-set",
+        "spec_version": "2.1",
+        "id": APT38,
+        "created": "2019-09-09T19:15:44.375Z",
+        "modified": "2024-04-01T00:00:00.000Z",
+        "name": "APT38",
+        "aliases": ["APT38", "BeagleBoyz", "Bluenoroff", "Stardust Chollima"],
+        "external_references": [
+            {
+                "source_name": "mitre-attack",
+                "url": "https://attack.mitre.org/groups/G0082",
+                "external_id": "G0082",
+            }
+        ],
+    }
+    bundle.write_text(
+        orjson.dumps(
+            {"type": "bundle", "id": "bundle--" + APT38[15:], "objects": [apt38]}
+        ).decode(),
+        encoding="utf-8",
+    )
+    report = load_paths(merged_store, [bundle], "stix")
+    assert merges_made(report) == {("bluenoroff", APT38, "identifier", "mitre-attack:G0082")}
+    held = merged_store.fetch_entities(["bluenoroff", "lazarus-group"])
+    assert APT38 in held["bluenoroff"].identifiers[MERGED_SCHEME]
+    assert APT38 not in held["lazarus-group"].identifiers.get(MERGED_SCHEME, [])
+    assert LAZARUS_MISP in held["lazarus-group"].identifiers[MERGED_SCHEME]
+
+
 def test_a_judgement_keeps_two_ids_apart(empty_store: Store, tmp_path: Path) -> None:
     judged = tmp_path / "judgements.yaml"
     judged.write_text(
@@ -141,3 +212,105 @@ def test_a_merge_does_not_regrade_a_stored_link(empty_store: Store, tmp_path: Pa
     assert part_of in before
     assert after[part_of].grading == before[part_of].grading  # the MISP C2 adds sources only
     assert set(after[part_of].sources) > set(before[part_of].sources)
+
+
+def merges_made(report: LoadReport) -> set[tuple[str, str, str, str]]:
+    return {(m["kept"], m["merged"], m["rule"], m["key"]) for m in report.merged}
+
+
+def test_a_store_without_the_index_gets_it_and_the_same_merges(empty_store: Store) -> None:
+    load_paths(empty_store, curated_files())
+    with_index = merges_made(load_paths(empty_store, [ATTACK], "stix"))
+    wipe(empty_store)
+    load_paths(empty_store, curated_files())
+    with empty_store.session() as session:  # a store from before the index existed
+        session.run("MATCH (m:MatchKey) DELETE m").consume()
+        session.run("MATCH (m:MatchIndex) DELETE m").consume()
+    assert not match_index.is_ready(empty_store)
+    without = merges_made(load_paths(empty_store, [ATTACK], "stix"))
+    assert with_index == without and with_index
+    assert match_index.is_ready(empty_store)
+    assert index_rows(empty_store) == expected_index(empty_store)
+
+
+def test_a_different_judgement_undoes_a_merge(empty_store: Store, tmp_path: Path) -> None:
+    """The merged-away entity comes back with its own links, and the split is recorded."""
+    load_paths(empty_store, curated_files())
+    load_paths(empty_store, [ATTACK], "stix")
+    lazarus = empty_store.fetch_entities(["lazarus-group"])["lazarus-group"]
+    assert LAZARUS_ATTACK in lazarus.identifiers[MERGED_SCHEME]
+    assert "Labyrinth Chollima" in lazarus.aliases
+    assert ("lazarus-group", "USES", RAT) in {link.key for link in empty_store.all_links()}
+    judged = tmp_path / "judgements.yaml"
+    judged.write_text(
+        "judgements:\n"
+        f"  - ids: [lazarus-group, {LAZARUS_ATTACK}]\n"
+        "    judgement: different\n"
+        "    by: a test\n"
+        "    note: not one group\n",
+        encoding="utf-8",
+    )
+    judgements = read_judgements([judged])
+    # a later load, even one without the ATT&CK file, undoes the merge
+    report = load_paths(empty_store, curated_files(), judgements=judgements)
+    assert [m.get("split") for m in report.merged] == [LAZARUS_ATTACK]
+    held = empty_store.fetch_entities(["lazarus-group", LAZARUS_ATTACK])
+    assert set(held) == {"lazarus-group", LAZARUS_ATTACK}
+    lazarus, back = held["lazarus-group"], held[LAZARUS_ATTACK]
+    assert LAZARUS_ATTACK not in lazarus.identifiers.get(MERGED_SCHEME, [])
+    assert "Labyrinth Chollima" not in lazarus.aliases and "Hidden Cobra" in lazarus.aliases
+    assert back.name == "Lazarus Group" and "G0032" in back.identifiers["mitre-attack"]
+    keys = {link.key for link in empty_store.all_links()}
+    assert (LAZARUS_ATTACK, "USES", RAT) in keys
+    assert ("lazarus-group", "USES", RAT) not in keys
+    [split] = [m for m in merges_of(lazarus) if m.get("split") == LAZARUS_ATTACK]
+    assert split["by"] == "a test" and split["rule"] == "judgement"
+    assert current_id(empty_store, LAZARUS_ATTACK) == LAZARUS_ATTACK
+    assert index_rows(empty_store) == expected_index(empty_store)
+    # and it stays undone: the same load again changes nothing; ATT&CK's own record,
+    # loaded again, completes the entity (its description) and merges nothing
+    assert unchanged(load_paths(empty_store, curated_files(), judgements=judgements))
+    report = load_paths(empty_store, [ATTACK], "stix", judgements=judgements)
+    assert report.merged == [] and report.removed == []
+    assert empty_store.fetch_entities([LAZARUS_ATTACK])[LAZARUS_ATTACK].description
+    assert unchanged(load_paths(empty_store, [ATTACK], "stix", judgements=judgements))
+    assert index_rows(empty_store) == expected_index(empty_store)
+
+
+def test_a_galaxy_with_files_is_one_load(empty_store: Store, tmp_path: Path) -> None:
+    """``load FILE --misp-galaxy NAME``: one transaction, one summary, all or nothing."""
+    galaxy = galaxy_path("intelligence-agencies")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("entities:\n  - {id: x, kind: NoSuchKind, name: X}\n", encoding="utf-8")
+    with pytest.raises(LoadError):
+        load_paths(empty_store, [bad], also=[(galaxy, "misp-galaxy")])
+    assert empty_store.all_entities() == []  # the galaxy was not written either
+    report = load_paths(empty_store, curated_files(), also=[(galaxy, "misp-galaxy")])
+    assert report.files[-1] == str(galaxy) and len(report.files) == len(curated_files()) + 1
+    assert report.entities.added > 120  # the curated entities and the galaxy's, one tally
+    assert unchanged(load_paths(empty_store, curated_files(), also=[(galaxy, "misp-galaxy")]))
+
+
+def test_resolution_and_its_undoing_on_neo4j(neo4j_store: Store, tmp_path: Path) -> None:
+    """The same scenario on a real Neo4j: one Lazarus Group, the index in step, a split."""
+    from tests.support.neo4j import wipe_neo4j
+
+    wipe_neo4j(neo4j_store)
+    load_paths(neo4j_store, curated_files())
+    load_paths(neo4j_store, [ATTACK], "stix", also=[(galaxy_path("threat-actor"), "misp-galaxy")])
+    named = [e.id for e in neo4j_store.all_entities() if e.name == "Lazarus Group"]
+    assert named == ["lazarus-group"]
+    assert match_index.is_ready(neo4j_store)
+    assert index_rows(neo4j_store) == expected_index(neo4j_store)
+    assert current_id(neo4j_store, LAZARUS_ATTACK) == "lazarus-group"
+    judged = tmp_path / "judgements.yaml"
+    judged.write_text(
+        f"judgements:\n  - ids: [lazarus-group, {LAZARUS_ATTACK}]\n    judgement: different\n",
+        encoding="utf-8",
+    )
+    report = load_paths(neo4j_store, curated_files(), judgements=read_judgements([judged]))
+    assert [m.get("split") for m in report.merged] == [LAZARUS_ATTACK]
+    keys = {link.key for link in neo4j_store.all_links()}
+    assert (LAZARUS_ATTACK, "USES", RAT) in keys and ("lazarus-group", "USES", RAT) not in keys
+    assert index_rows(neo4j_store) == expected_index(neo4j_store)
+    wipe_neo4j(neo4j_store)
