@@ -76,3 +76,14 @@ def neo4j_store(neo4j_uri: str) -> Iterator[Store]:
     with open_store(neo4j_uri) as opened:
         wipe_neo4j(opened)
         yield opened
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def engine_store(request: pytest.FixtureRequest) -> Store:
+    """The embedded store, or the test Neo4j (skipped without NEO4J_URI), wiped: a test
+    that takes it runs on both engines."""
+    if request.param == "embedded":
+        return request.getfixturevalue("empty_store")
+    store = request.getfixturevalue("neo4j_store")
+    wipe(store)
+    return store

@@ -22,16 +22,6 @@ from tests.support.query_graphs import TRICKY_NAME, expected_chains, write_graph
 from tests.support.stores import wipe
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
-def engine_store(request):
-    """The embedded store, or the test Neo4j (skipped without NEO4J_URI), wiped."""
-    if request.param == "embedded":
-        return request.getfixturevalue("empty_store")
-    store = request.getfixturevalue("neo4j_store")
-    wipe(store)
-    return store
-
-
 @pytest.fixture
 def graph_store(engine_store, tmp_path):
     load_paths(engine_store, [write_graph(tmp_path)])

@@ -26,16 +26,6 @@ from tests.support.query_graphs import ENTITIES, LINKS, write_graph
 from tests.support.stores import wipe
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
-def engine_store(request):
-    """The embedded store, or the test Neo4j (skipped without NEO4J_URI), wiped."""
-    if request.param == "embedded":
-        return request.getfixturevalue("empty_store")
-    store = request.getfixturevalue("neo4j_store")
-    wipe(store)
-    return store
-
-
 def _expected(entities, links, a, b, through_context) -> set[str]:
     graph = nx.MultiGraph()
     graph.add_nodes_from(e["id"] for e in entities)
