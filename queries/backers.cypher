@@ -12,30 +12,34 @@
 // @param taskingTypes: ["TASKS", "DIRECTS", "PAYS", "USES_AS_PROXY", "SPONSORS", "TOLERATES"]
 // @param reachForward: ["TASKS", "DIRECTS", "PAYS", "USES_AS_PROXY", "SPONSORS", "LEADS"]
 // @param reachBackward: ["PART_OF", "MEMBER_OF"]
-MATCH (a:Entity)-[t]->(b:Entity {id: $id})
+MATCH (b:Entity {id: $id})<-[t]-(a)
 WHERE type(t) IN $taskingTypes
-MATCH p = (s:State)-[*0..4]-(a)
-WHERE all(i IN range(0, length(p) - 1) WHERE
-        (type(relationships(p)[i]) IN $reachForward AND startNode(relationships(p)[i]) = nodes(p)[i])
-     OR (type(relationships(p)[i]) IN $reachBackward AND endNode(relationships(p)[i]) = nodes(p)[i]))
+// The walk starts from the tasker, found through the id index, never from every
+// State: the path runs tasker -> state, so hop i, read from the state's side, is
+// hop length(p) - 1 - i, whose near end is nodes(p)[i + 1].
+MATCH p = (a)-[*0..4]-(s)
+WHERE s:State
+  AND all(i IN range(0, length(p) - 1) WHERE
+        (type(relationships(p)[i]) IN $reachForward AND startNode(relationships(p)[i]) = nodes(p)[i + 1])
+     OR (type(relationships(p)[i]) IN $reachBackward AND endNode(relationships(p)[i]) = nodes(p)[i + 1]))
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
-WITH s, a, t, b, p
-ORDER BY length(p), reduce(k = '', n IN nodes(p) | k + ' ' + n.id),
-         reduce(k = '', r IN relationships(p) | k + ' ' + type(r))
-WITH s, a, t, b, collect(p)[0] AS route
+WITH s, a, t, b, reverse(nodes(p)) AS ns, reverse(relationships(p)) AS rs
+ORDER BY size(rs), reduce(k = '', n IN ns | k + ' ' + n.id),
+         reduce(k = '', r IN rs | k + ' ' + type(r))
+WITH s, a, t, b, collect({ns: ns, rs: rs})[0] AS route
+WITH s, a, t, b, route.ns AS ns, route.rs AS rs
 RETURN s {.id, .kind, .name, .country} AS state,
-       [n IN nodes(route) | n {.id, .kind, .name, .country}] AS via,
-       [i IN range(0, length(route) - 1) | {
-          source: startNode(relationships(route)[i]).id,
-          target: endNode(relationships(route)[i]).id,
-          type: type(relationships(route)[i]),
-          direction: CASE WHEN startNode(relationships(route)[i]) = nodes(route)[i]
-                          THEN 'forward' ELSE 'backward' END,
-          grading: relationships(route)[i].grading,
-          since: relationships(route)[i].since,
-          until: relationships(route)[i].until,
-          note: relationships(route)[i].note,
-          sources: relationships(route)[i].sources}] AS route,
+       [n IN ns | n {.id, .kind, .name, .country}] AS via,
+       [i IN range(0, size(rs) - 1) | {
+          source: startNode(rs[i]).id,
+          target: endNode(rs[i]).id,
+          type: type(rs[i]),
+          direction: CASE WHEN startNode(rs[i]) = ns[i] THEN 'forward' ELSE 'backward' END,
+          grading: rs[i].grading,
+          since: rs[i].since,
+          until: rs[i].until,
+          note: rs[i].note,
+          sources: rs[i].sources}] AS route,
        {source: a.id, target: b.id, type: type(t), direction: 'forward', grading: t.grading,
         since: t.since, until: t.until, note: t.note, sources: t.sources} AS link,
        b {.id, .kind, .name, .country} AS tasked
