@@ -54,6 +54,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
 SIGNALS: dict[int, str] = {
     signal.SIGHUP: "SIGHUP",
@@ -123,6 +124,25 @@ def install() -> None:
     ).start()
     for signum in SIGNALS:
         signal.signal(signum, _handle)
+    _previous_unraisable[0] = sys.unraisablehook
+    sys.unraisablehook = _unraisable
+
+
+_previous_unraisable: list[Callable[[Any], None]] = [sys.__unraisablehook__]
+
+
+def _unraisable(unraisable: Any) -> None:
+    """Say nothing of an :class:`Interrupted` that Python could not raise (a finalizer ran).
+
+    Why: a signal can land while the garbage collector runs some ``__del__``
+    (the driver's, say); Python then drops the exception and prints "Exception
+    ignored in ..." with a traceback, breaking the promise of one line. The
+    signal is recorded all the same, and the watchdog ends the command with
+    that one line after the grace time. Anything else goes to the usual hook.
+    """
+    if isinstance(unraisable.exc_value, Interrupted):
+        return
+    _previous_unraisable[0](unraisable)
 
 
 def ignore() -> None:

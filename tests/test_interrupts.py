@@ -18,6 +18,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -339,3 +340,31 @@ def test_views_and_exports_above_green_are_private(tmp_path: Path, usual_umask: 
         "green-export.gexf": 0o644,
     }
     assert not list(tmp_path.glob(".*.partial"))
+
+
+SIGNAL_IN_A_FINALIZER = """
+import os, signal, time
+from statecrime import interrupts
+
+interrupts.install()
+interrupts.describe("test", json=False)
+
+
+class Finalized:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)  # the signal lands while a finalizer runs
+        time.sleep(0.5)
+
+
+Finalized()
+time.sleep(60)
+"""
+
+
+def test_a_signal_in_a_finalizer_still_ends_with_one_line() -> None:
+    """Python cannot raise the interruption out of a ``__del__``; the command still says one line."""
+    ended = subprocess.run(
+        [sys.executable, "-c", SIGNAL_IN_A_FINALIZER], capture_output=True, text=True, timeout=60
+    )
+    assert ended.returncode == 128 + signal.SIGTERM
+    assert ended.stderr == "interrupted: nothing was written\n"
