@@ -219,12 +219,10 @@ window.statecrimeRenderer = function (ctx) {
         out.color = link.color;
         out.label = link.relType;
         out.forceLabel = true;
-      } else if (current.focus) {
+      } else {
         out.color = "#eef0f2";
         out.label = null;
         out.zIndex = 0;
-      } else {
-        out.zIndex = 1;
       }
       return out;
     }
