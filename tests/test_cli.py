@@ -10,9 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from statecrime.cli import app
+from tests.support.cli_stores import run, store_loaded_with
 
 RECORDS = """
 sources:
@@ -29,17 +28,7 @@ links:
 
 @pytest.fixture(scope="module")
 def cli_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder = tmp_path_factory.mktemp("cli-store")
-    records = folder.parent / "records.yaml"
-    records.write_text(RECORDS, encoding="utf-8")
-    result = CliRunner().invoke(app, ["--store", str(folder), "load", str(records)])
-    assert result.exit_code == 0, result.output
-    return str(folder)
-
-
-def run(store: str, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["--store", store, *args])
-    return result.exit_code, result.output
+    return store_loaded_with(tmp_path_factory, "cli-store", RECORDS)
 
 
 def test_load_reports_added_then_unchanged(cli_store: str, tmp_path: Path) -> None:

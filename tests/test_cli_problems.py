@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from statecrime.cli import app
+from tests.support.cli_stores import store_loaded_with
 
 RECORDS = """
 sources:
@@ -32,12 +33,7 @@ BAD_LINES = 718
 
 @pytest.fixture(scope="module")
 def cli_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder = tmp_path_factory.mktemp("cli-problems-store")
-    records = folder.parent / "formula-records.yaml"
-    records.write_text(RECORDS, encoding="utf-8")
-    result = CliRunner().invoke(app, ["--store", str(folder), "load", str(records)])
-    assert result.exit_code == 0, result.output
-    return str(folder)
+    return store_loaded_with(tmp_path_factory, "cli-problems-store", RECORDS)
 
 
 @pytest.fixture

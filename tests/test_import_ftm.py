@@ -11,7 +11,6 @@ is wired into ``read_file``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,6 +20,7 @@ from statecrime.loaders.ftm import EDGE_RELATIONS, GRADING, map_id, read_ftm
 from statecrime.loaders.load import check_records
 from statecrime.loaders.problems import LoadError
 from statecrime.loaders.readers import RawRecord
+from tests.support.raw_records import entities_by_id, links_by_key
 
 DATA = Path(__file__).resolve().parent / "data" / "ftm"
 CURATED_STATES = Path(__file__).resolve().parent.parent / "data" / "curated" / "states.yaml"
@@ -29,18 +29,6 @@ CURATED_STATES = Path(__file__).resolve().parent.parent / "data" / "curated" / "
 def read(name: str) -> list[RawRecord]:
     path = DATA / name
     return list(read_ftm(str(path), path.read_text(encoding="utf-8")))
-
-
-def entities(records: list[RawRecord]) -> dict[str, dict[str, Any]]:
-    return {r.data["id"]: r.data for r in records if r.section == "entity"}
-
-
-def links(records: list[RawRecord]) -> dict[tuple[str, str, str], dict[str, Any]]:
-    return {
-        (r.data["source"], r.data["type"], r.data["target"]): r.data
-        for r in records
-        if r.section == "link"
-    }
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +46,7 @@ def test_edge_relations_follow_the_domain_hints() -> None:
 
 
 def test_persons_take_roles_from_topics_only(network: list[RawRecord]) -> None:
-    by_id = entities(network)
+    by_id = entities_by_id(network)
     oligarch = by_id["NK-test-ivanov"]
     assert oligarch["kind"] == "Person"
     assert oligarch["roles"] == ["oligarch"]
@@ -74,7 +62,7 @@ def test_persons_take_roles_from_topics_only(network: list[RawRecord]) -> None:
 
 
 def test_organisations_take_their_kind_from_topics(network: list[RawRecord]) -> None:
-    by_id = entities(network)
+    by_id = entities_by_id(network)
     assert by_id["NK-test-crew"]["kind"] == "CybercrimeGroup"
     assert by_id["NK-test-crew"]["aliases"] == ["ExampleLocker Gang"]
     assert by_id["NK-test-agency"]["kind"] == "StateAgency"
@@ -84,7 +72,7 @@ def test_organisations_take_their_kind_from_topics(network: list[RawRecord]) -> 
 
 
 def test_company_fragments_merge(network: list[RawRecord]) -> None:
-    company = entities(network)["NK-test-holdings"]
+    company = entities_by_id(network)["NK-test-holdings"]
     assert company["kind"] == "Company"
     assert company["name"] == "Example Holdings Ltd"
     assert set(company["aliases"]) == {"EHL", "Example Trading Ltd"}
@@ -94,15 +82,15 @@ def test_company_fragments_merge(network: list[RawRecord]) -> None:
 
 
 def test_sanctioning_states_join_the_curated_states(network: list[RawRecord]) -> None:
-    by_id = entities(network)
+    by_id = entities_by_id(network)
     assert by_id["us"] == {"id": "us", "kind": "State", "name": "United States", "country": "US"}
     assert by_id["eu"] == {"id": "eu", "kind": "Organisation", "name": "European Union"}
     assert "id: us\n    kind: State\n    name: United States\n" in CURATED_STATES.read_text()
 
 
 def test_edges_become_graded_f6_sourced_links(network: list[RawRecord]) -> None:
-    by_key = links(network)
-    by_id = entities(network)
+    by_key = links_by_key(network)
+    by_id = entities_by_id(network)
     assert set(by_key) == {
         ("NK-test-ivanov", "OWNS", "NK-test-holdings"),
         ("NK-test-nobody", "MEMBER_OF", "NK-test-holdings"),
@@ -135,8 +123,8 @@ def test_edges_become_graded_f6_sourced_links(network: list[RawRecord]) -> None:
 
 
 def test_two_sanctions_by_one_state_make_one_link(network: list[RawRecord]) -> None:
-    by_id = entities(network)
-    link = links(network)[("NK-test-crew", "SANCTIONED_BY", "us")]
+    by_id = entities_by_id(network)
+    link = links_by_key(network)[("NK-test-crew", "SANCTIONED_BY", "us")]
     assert link["since"] == "2019-12-05"
     assert "until" not in link
     sources = [by_id[s] for s in link["sources"]]
@@ -144,19 +132,19 @@ def test_two_sanctions_by_one_state_make_one_link(network: list[RawRecord]) -> N
     assert sources[0]["publisher"] == "Example Office of Foreign Assets Control"
     assert sources[0]["url"] == "https://sanctions.example.org/test-cyber2"
     assert {s["sourceType"] for s in sources} == {"sanctions-notice"}
-    eu = links(network)[("NK-test-ivanov", "SANCTIONED_BY", "eu")]
+    eu = links_by_key(network)[("NK-test-ivanov", "SANCTIONED_BY", "eu")]
     assert (eu["since"], eu["until"]) == ("2022-03-09", "2025-03-09")
 
 
 def test_a_file_without_provenance_cites_itself() -> None:
     records = read("bare.ftm.json")
-    by_id = entities(records)
+    by_id = entities_by_id(records)
     [source] = [e for e in by_id.values() if e["kind"] == "Source"]
     assert source["publisher"] == "FollowTheMoney file"
     assert source["title"].endswith("bare.ftm.json")
     assert source["date"] == "2024-01-15"  # the latest last_seen
     assert source["sourceType"] == "research"
-    [link] = links(records).values()
+    [link] = links_by_key(records).values()
     assert link["type"] == "LINKED_TO" and link["sources"] == [source["id"]]
     assert by_id["test-bare-a"]["roles"] == ["official"]
 

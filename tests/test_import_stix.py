@@ -22,6 +22,7 @@ from statecrime.loaders.load import check_records
 from statecrime.loaders.problems import LoadError
 from statecrime.loaders.readers import RawRecord
 from statecrime.loaders.stix import credibility, map_relationship, read_stix
+from tests.support.raw_records import entities_by_id, links_by_key
 
 DATA = Path(__file__).resolve().parent / "data" / "stix"
 BUNDLE_FILE = DATA / "state-unit-bundle.json"
@@ -147,18 +148,6 @@ def records_of(path: Path) -> list[RawRecord]:
     return list(read_stix(str(path), path.read_text(encoding="utf-8")))
 
 
-def by_id(records: list[RawRecord]) -> dict[str, dict[str, Any]]:
-    return {r.data["id"]: r.data for r in records if r.section == "entity"}
-
-
-def links_of(records: list[RawRecord]) -> dict[tuple[str, str, str], dict[str, Any]]:
-    return {
-        (r.data["source"], r.data["type"], r.data["target"]): r.data
-        for r in records
-        if r.section == "link"
-    }
-
-
 def test_data_file_is_the_built_bundle() -> None:
     assert json.loads(BUNDLE_FILE.read_text(encoding="utf-8")) == json.loads(
         build_bundle().serialize()
@@ -166,7 +155,7 @@ def test_data_file_is_the_built_bundle() -> None:
 
 
 def test_objects_become_entities_of_the_mapped_kinds() -> None:
-    entities = by_id(records_of(BUNDLE_FILE))
+    entities = entities_by_id(records_of(BUNDLE_FILE))
     unit = entities[UNIT]
     assert unit["kind"] == "StateAgency"
     assert unit["name"] == "Example State Unit"
@@ -195,7 +184,7 @@ def test_objects_become_entities_of_the_mapped_kinds() -> None:
 
 def test_report_and_references_become_sources() -> None:
     records = records_of(BUNDLE_FILE)
-    entities = by_id(records)
+    entities = entities_by_id(records)
     assert entities[REPORT] == {
         "id": REPORT,
         "kind": "Source",
@@ -227,7 +216,7 @@ def test_report_and_references_become_sources() -> None:
 
 def test_relationships_become_graded_sourced_links() -> None:
     records = records_of(BUNDLE_FILE)
-    links = links_of(records)
+    links = links_by_key(records)
     assert set(links) == {
         (INTRUSION_SET, "ATTRIBUTED_TO", UNIT),
         (INTRUSION_SET, "TARGETS", MINISTRY),
@@ -235,7 +224,7 @@ def test_relationships_become_graded_sourced_links() -> None:
         (INTRUSION_SET, "USES", MALWARE),
     }
     attributed = links[(INTRUSION_SET, "ATTRIBUTED_TO", UNIT)]
-    cited = by_id(records)
+    cited = entities_by_id(records)
     assert attributed["grading"] == "F1"  # confidence 85: confirmed by other sources
     assert attributed["tlp"] == "AMBER"
     assert attributed["note"] == "Shared infrastructure and tooling."
@@ -344,9 +333,9 @@ def test_tlp2_markings_and_passive_wording_swap_ends() -> None:
     }
     records = list(read_stix("b.json", small_bundle(state, group, paid)))
     assert (
-        by_id(records)[group["id"]]["tlp"] == "AMBER+STRICT"
+        entities_by_id(records)[group["id"]]["tlp"] == "AMBER+STRICT"
     )  # a level of its own, never loosened
-    [link] = links_of(records).values()
+    [link] = links_by_key(records).values()
     assert (link["source"], link["type"], link["target"]) == (state["id"], "PAYS", group["id"])
     assert link["grading"] == "F2"
     assert link["tlp"] == "RED"  # the most restrictive marking wins

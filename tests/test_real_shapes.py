@@ -22,6 +22,7 @@ from statecrime.loaders.misp import galaxy_path, read_misp, state_code
 from statecrime.loaders.problems import LoadError
 from statecrime.loaders.readers import RawRecord
 from statecrime.loaders.stix import cited_date, clean_text, read_stix
+from tests.support.raw_records import entities_by_id, links_by_key
 
 DATA = Path(__file__).resolve().parent / "data" / "stix"
 ATTACK_21 = DATA / "attack-shaped-2.1.json"
@@ -38,18 +39,6 @@ def read(path: Path, **options: Any) -> tuple[list[RawRecord], dict[str, int]]:
     with summary.reading(summary.ReadOptions(**options)) as notes:
         records = list(read_stix(str(path), path.read_text(encoding="utf-8")))
     return records, notes.skipped.get(str(path), {})
-
-
-def entities(records: list[RawRecord]) -> dict[str, dict[str, Any]]:
-    return {r.data["id"]: r.data for r in records if r.section == "entity"}
-
-
-def links(records: list[RawRecord]) -> dict[tuple[str, str, str], dict[str, Any]]:
-    return {
-        (r.data["source"], r.data["type"], r.data["target"]): r.data
-        for r in records
-        if r.section == "link"
-    }
 
 
 def test_attack_bundle_loads_and_says_what_it_skipped() -> None:
@@ -79,7 +68,7 @@ def test_strict_refuses_what_it_would_skip() -> None:
 
 def test_groups_software_and_uses() -> None:
     records, _ = read(ATTACK_21)
-    found = entities(records)
+    found = entities_by_id(records)
     lazarus = found[LAZARUS]
     assert lazarus["kind"] == "HackingGroup"
     # alias references are aliases, never Sources; the STIX and ATT&CK ids are identifiers
@@ -98,7 +87,7 @@ def test_groups_software_and_uses() -> None:
     assert found[DEPRECATED]["deprecated"] is True
     assert "deprecated" not in lazarus
     assert REVOKED not in found
-    made = links(records)
+    made = links_by_key(records)
     assert (LAZARUS, "USES", RAT) in made
     assert (LAZARUS, "USES", TOOL) in made
     assert (CAMPAIGN, "ATTRIBUTED_TO", LAZARUS) in made
@@ -106,7 +95,7 @@ def test_groups_software_and_uses() -> None:
 
 
 def test_sources_carry_their_own_date_or_none() -> None:
-    found = entities(read(ATTACK_21)[0])
+    found = entities_by_id(read(ATTACK_21)[0])
     by_url = {e.get("url"): e for e in found.values() if e["kind"] == "Source"}
     blockbuster = by_url[
         "https://www.operationblockbuster.com/wp-content/uploads/2016/02/Operation-Blockbuster-Report.pdf"
@@ -127,13 +116,13 @@ def test_sources_carry_their_own_date_or_none() -> None:
 def test_stix_20_as_mitre_cti_publishes_it() -> None:
     records, skipped = read(ATTACK_20)
     check_records(records, lambda ids: {})
-    found = entities(records)
+    found = entities_by_id(records)
     group = found["intrusion-set--8b1f1b43-3a8e-4d3c-9d8f-500000000020"]
     assert group["aliases"] == ["E20"]
     assert group["identifiers"]["mitre-attack"] == ["G9920"]
     loader = found["malware--8b1f1b43-3a8e-4d3c-9d8f-500000000021"]
     assert loader["aliases"] == ["TL"]  # x_mitre_aliases
-    assert [link["type"] for link in links(records).values()] == ["USES"]
+    assert [link["type"] for link in links_by_key(records).values()] == ["USES"]
     assert (
         skipped["relationship related-to to a custom object (intrusion-set -> x-mitre-tactic)"] == 1
     )
@@ -174,10 +163,10 @@ def test_country_location_is_the_state_of_its_code() -> None:
         }
     )
     records = list(read_stix("kp.json", text))
-    state = entities(records)["kp"]
+    state = entities_by_id(records)["kp"]
     assert (state["kind"], state["name"], state["country"]) == ("State", "North Korea", "KP")
     assert state["aliases"] == ["DPRK"]
-    assert (group["id"], "BASED_IN", "kp") in links(records)
+    assert (group["id"], "BASED_IN", "kp") in links_by_key(records)
 
 
 def test_text_helpers() -> None:
@@ -200,7 +189,7 @@ def misp(name: str, **options: Any) -> tuple[list[RawRecord], summary.Notes]:
 def test_misp_threat_actors() -> None:
     records, notes = misp("threat-actor")
     check_records(records, lambda ids: {})
-    found = entities(records)
+    found = entities_by_id(records)
     [lazarus] = [e for e in found.values() if e.get("name") == "Lazarus Group"]
     assert lazarus["kind"] == "HackingGroup"
     assert lazarus["country"] == "KP"
@@ -208,7 +197,7 @@ def test_misp_threat_actors() -> None:
     assert lazarus["identifiers"]["misp-galaxy"] == [lazarus["id"].removeprefix("misp-")]
     # its refs name two ATT&CK groups (G0032, G0082): conflated, so neither becomes an id
     assert "mitre-attack" not in lazarus["identifiers"]
-    made = links(records)
+    made = links_by_key(records)
     sponsor = made[("kp", "SPONSORS", lazarus["id"])]
     assert sponsor["grading"] == "C3"  # the tracker's compilation, attribution-confidence 50
     assert any(
@@ -228,17 +217,17 @@ def test_misp_threat_actors() -> None:
 
 def test_misp_galaxy_date_option() -> None:
     records, _ = misp("threat-actor", date="2025-11-01")
-    galaxy = [e for e in entities(records).values() if e["id"].startswith("misp-galaxy-")]
+    galaxy = [e for e in entities_by_id(records).values() if e["id"].startswith("misp-galaxy-")]
     assert galaxy[0]["date"] == "2025-11-01"
 
 
 def test_misp_agencies_are_part_of_their_state() -> None:
     records, _ = misp("intelligence-agencies")
     check_records(records, lambda ids: {})
-    found = entities(records)
+    found = entities_by_id(records)
     [rgb] = [e for e in found.values() if e.get("name") == "Reconnaissance General Bureau"]
     assert rgb["kind"] == "StateAgency"
-    assert links(records)[(rgb["id"], "PART_OF", "kp")]["grading"] == "C2"
+    assert links_by_key(records)[(rgb["id"], "PART_OF", "kp")]["grading"] == "C2"
 
 
 def test_sponsor_strings_map_by_the_table() -> None:

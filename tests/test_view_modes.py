@@ -14,12 +14,11 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from statecrime import api
-from statecrime.cli import app
 from statecrime.graph import domain
 from statecrime.graph.connect import open_store
+from tests.support.cli_stores import run, store_loaded_with
 
 MEMBERS = 60
 
@@ -50,17 +49,7 @@ entities:
 
 @pytest.fixture(scope="module")
 def hub_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder = tmp_path_factory.mktemp("views-store")
-    records = folder.parent / "hub-records.yaml"
-    records.write_text(RECORDS, encoding="utf-8")
-    result = CliRunner().invoke(app, ["--store", str(folder), "load", str(records)])
-    assert result.exit_code == 0, result.output
-    return str(folder)
-
-
-def run(store: str, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["--store", store, *args])
-    return result.exit_code, result.output
+    return store_loaded_with(tmp_path_factory, "views-store", RECORDS)
 
 
 def test_around_does_not_cross_context_unless_asked(hub_store: str) -> None:
