@@ -409,9 +409,10 @@ _RELATIONS: tuple[Relation, ...] = (
     ),
     Relation(
         "USES",
-        "Uses the malware or tool (ATT&CK's group-uses-software). Outside chains, and "
-        "context: one common tool meets hundreds of groups.",
-        ACTORS,
+        "Uses the malware or tool (ATT&CK's group-uses-software, and a campaign's "
+        "campaign-uses-software). Outside chains, and context: one common tool meets "
+        "hundreds of groups.",
+        ACTORS | frozenset({"Incident"}),
         SOFTWARE,
         context=True,
         stix="uses",

@@ -91,6 +91,8 @@ def test_groups_software_and_uses() -> None:
     assert (LAZARUS, "USES", RAT) in made
     assert (LAZARUS, "USES", TOOL) in made
     assert (CAMPAIGN, "ATTRIBUTED_TO", LAZARUS) in made
+    assert found[CAMPAIGN]["kind"] == "Incident"
+    assert (CAMPAIGN, "USES", TOOL) in made  # campaign-uses-software, as ATT&CK publishes it
     assert made[(LAZARUS, "USES", RAT)]["note"] == "Lazarus Group has used ExampleRAT."
 
 
