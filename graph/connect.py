@@ -15,12 +15,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 from platformdirs import user_data_dir
 
-from statecrime.graph.bulk import EmbeddedBulk
 from statecrime.graph.embedded import DATABASE_NAME, EmbeddedServer, reader_access
 from statecrime.graph.store import Store
 
@@ -81,13 +81,36 @@ def open_store(
                 reader=reader,
                 server_limit=server_limit,
                 read_timeout=read_timeout,
-                bulk=EmbeddedBulk(server.database),
+                bulk=_BulkOnDemand(server.database),
             )
             try:
                 store.ensure_schema()
                 yield store
             finally:
                 store.close()
+
+
+class _BulkOnDemand:
+    """The embedded store's in-process writer (:class:`statecrime.graph.bulk.EmbeddedBulk`),
+    imported the first time the store asks it something.
+
+    ``graph.bulk`` imports the pydantic models (0.2 s of a command's start); a read
+    command that validates no record never needs them. Every attribute is the
+    writer's own, so the store cannot tell the two apart.
+    """
+
+    def __init__(self, open_database: Any) -> None:
+        self._open_database = open_database
+        self._bulk: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_bulk", "_open_database"):
+            raise AttributeError(name)
+        if self._bulk is None:
+            from statecrime.graph.bulk import EmbeddedBulk
+
+            self._bulk = EmbeddedBulk(self._open_database)
+        return getattr(self._bulk, name)
 
 
 CONNECT_ATTEMPTS = 4

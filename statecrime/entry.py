@@ -11,12 +11,13 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
-from statecrime import interrupts
+from statecrime import interrupts, startup
 
 
 def main() -> NoReturn:
     interrupts.install()
     try:
+        startup.import_driver()
         from statecrime.cli import main as cli_main
     except interrupts.Interrupted:
         status = interrupts.report()

@@ -1,0 +1,55 @@
+"""What the ``statecrime`` command imports before anything else, and what it keeps out.
+
+A read command on the embedded store is mostly Python importing itself. numpy
+alone was 0.12-0.20 s of a 0.8-1.2 s command, and nothing a command does needs
+it: the ``neo4j`` driver imports it (and pandas, pyarrow, when installed) only to
+accept their arrays as query parameters, and the ``arcadedb`` package only to
+pass numpy arrays and float vectors to the engine. statecrime gives neither such
+values: the command line's parameters are parsed as JSON
+(:mod:`statecrime.values`), records are validated plain Python values, and no
+statecrime property is a float vector. The only numpy in statecrime is
+networkx's layout, whose positions go into the HTML page, not into a query.
+
+So both packages are imported with those libraries hidden
+(:func:`without_array_libraries`). They stay importable afterwards (a view still
+lays out with numpy); the two packages just do not know them. Where one was
+already imported (a script that imported numpy first), nothing is hidden and
+everything is as before.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+ARRAY_LIBRARIES = ("numpy", "pandas", "pyarrow")
+"""What the driver and the engine's package import, if present, for values statecrime never
+passes them."""
+
+
+@contextmanager
+def hidden(names: tuple[str, ...]) -> Iterator[None]:
+    """Within the block, importing any of ``names`` not yet imported raises ImportError."""
+    blocked = [name for name in names if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        yield
+    finally:
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+def without_array_libraries() -> AbstractContextManager[None]:
+    """Import within this block without numpy, pandas or pyarrow (see the module)."""
+    return hidden(ARRAY_LIBRARIES)
+
+
+def import_driver() -> None:
+    """Import the ``neo4j`` driver without the array libraries (see the module)."""
+    if "neo4j" in sys.modules:
+        return
+    with without_array_libraries():
+        import neo4j  # noqa: F401
