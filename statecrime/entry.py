@@ -17,8 +17,9 @@ from statecrime import interrupts, startup
 def main() -> NoReturn:
     interrupts.install()
     try:
-        startup.import_driver()
-        from statecrime.cli import main as cli_main
+        with startup.collector_paused():
+            startup.import_driver()
+            from statecrime.cli import main as cli_main
     except interrupts.Interrupted:
         status = interrupts.report()
         interrupts.ignore()
