@@ -22,7 +22,12 @@ from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 from platformdirs import user_data_dir
 
-from statecrime.graph.embedded import DATABASE_NAME, EmbeddedServer, reader_access
+from statecrime.graph.embedded import (
+    DATABASE_NAME,
+    SCHEMA_MARK,
+    EmbeddedServer,
+    reader_access,
+)
 from statecrime.graph.store import CONSTRAINT_ENTITY_ID, INDEX_ENTITY_NAME, Store
 
 # The driver logs a lost connection at ERROR level; with no handler anywhere Python
@@ -89,11 +94,6 @@ def open_store(
                 yield store
             finally:
                 store.close()
-
-
-SCHEMA_MARK = ".statecrime-schema"
-"""In an embedded store's folder: the state of the database's schema file when statecrime
-last saw its constraint and index in place."""
 
 
 def _schema_state(folder: Path) -> str | None:

@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 from statecrime.cli import app
 from statecrime.graph import connect
-from statecrime.graph.connect import SCHEMA_MARK, open_store
-from statecrime.graph.embedded import DATABASE_NAME
+from statecrime.graph.connect import open_store
+from statecrime.graph.embedded import DATABASE_NAME, SCHEMA_MARK
 from statecrime.graph.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
