@@ -10,11 +10,13 @@ values: the command line's parameters are parsed as JSON
 statecrime property is a float vector. The only numpy in statecrime is
 networkx's layout, whose positions go into the HTML page, not into a query.
 
-So both packages are imported with those libraries hidden
-(:func:`without_array_libraries`). They stay importable afterwards (a view still
-lays out with numpy); the two packages just do not know them. Where one was
-already imported (a script that imported numpy first), nothing is hidden and
-everything is as before.
+So the ``statecrime`` command imports both packages with those libraries hidden
+(:func:`import_driver`, then :func:`without_array_libraries` where the engine's
+package is imported). They stay importable afterwards (a view still lays out
+with numpy); the two packages just do not know them. Where one was already
+imported, nothing is hidden. Only the command does this, while it is the only
+thread importing: the public API, a notebook or the tests import both packages
+as usual (another thread importing numpy in the meantime would fail).
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 ARRAY_LIBRARIES = ("numpy", "pandas", "pyarrow")
 """What the driver and the engine's package import, if present, for values statecrime never
 passes them."""
+
+_COMMAND_LINE = [False]
+"""Whether this process is the ``statecrime`` command (:func:`import_driver` ran)."""
 
 
 @contextmanager
@@ -44,12 +49,15 @@ def hidden(names: tuple[str, ...]) -> Iterator[None]:
 
 
 def without_array_libraries() -> AbstractContextManager[None]:
-    """Import within this block without numpy, pandas or pyarrow (see the module)."""
-    return hidden(ARRAY_LIBRARIES)
+    """In the ``statecrime`` command, import within this block without numpy, pandas or
+    pyarrow; elsewhere, import as usual (see the module)."""
+    return hidden(ARRAY_LIBRARIES) if _COMMAND_LINE[0] else nullcontext()
 
 
 def import_driver() -> None:
-    """Import the ``neo4j`` driver without the array libraries (see the module)."""
+    """The ``statecrime`` command's first import: the ``neo4j`` driver, without the array
+    libraries (see the module)."""
+    _COMMAND_LINE[0] = True
     if "neo4j" in sys.modules:
         return
     with without_array_libraries():

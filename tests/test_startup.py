@@ -105,7 +105,7 @@ def test_a_read_command_imports_no_loader_model_or_numpy(
     assert ("statecrime.graph.model" in modules) is models
 
 
-def test_numpy_stays_importable_and_the_driver_still_works(tmp_path: Path) -> None:
+def test_numpy_stays_importable_and_only_the_command_hides_it(tmp_path: Path) -> None:
     code = """
 import sys
 from statecrime import startup
@@ -120,8 +120,18 @@ with startup.without_array_libraries():
     import numpy as again  # already imported: nothing is hidden
 assert again is numpy
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    api = """
+import sys
+from statecrime import startup
+with startup.without_array_libraries():  # not the command line: nothing is hidden
+    import numpy
+import neo4j
+from neo4j._optional_deps import np
+assert np is numpy
+"""
+    for script in (code, api):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
 
 
 def test_the_schema_statements_run_again_only_when_the_schema_changed(
