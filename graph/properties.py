@@ -27,6 +27,7 @@ def _models() -> tuple[type[Entity], type[Link]]:
 
     return Entity, Link
 
+
 DERIVED_LINK_PROPERTIES = ("sinceFirst", "untilLast")
 
 
