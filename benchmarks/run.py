@@ -22,6 +22,7 @@ and beside each, networkx doing the same on the same records, with the ratio.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -49,6 +50,58 @@ from statecrime.queries.around import find_around
 from statecrime.queries.chains import END_TYPES, find_chains
 
 STATECRIME = str(Path(sys.executable).with_name("statecrime"))
+BEGAN = time.perf_counter()
+"""When this run began, near enough (after the imports above, which :func:`print_parts` counts
+among the rest in CPU time)."""
+
+
+PARTS: dict[str, list[float]] = {}
+"""Where the benchmark's own time went: wall and CPU seconds by part (see :func:`part`)."""
+_OPEN: list[list[float]] = []
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def part(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Count the wall and CPU time of the decorated function under ``name``, less what the
+    parts it calls count under their own names."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            inner = [0.0, 0.0]
+            _OPEN.append(inner)
+            wall, cpu = time.perf_counter(), _cpu()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+                _OPEN.pop()
+                if _OPEN:
+                    _OPEN[-1][0] += wall
+                    _OPEN[-1][1] += cpu
+                total = PARTS.setdefault(name, [0.0, 0.0])
+                total[0] += wall - inner[0]
+                total[1] += cpu - inner[1]
+
+        return counted
+
+    return wrap
+
+
+def print_parts(wall: float) -> None:
+    """The benchmark's wall and CPU time by part, and the rest (generating, parsing, imports)."""
+    cpu = _cpu()
+    print(f"\nthis run: {wall:.1f} s wall, {cpu:.1f} s CPU (this process and its children), by part:")
+    for name, (w, c) in PARTS.items():
+        print(f"  {name:<46} {w:6.1f} s wall {c:6.1f} s CPU")
+    print(f"  {'the rest (generate, parse and validate, imports)':<46} "
+          f"{wall - sum(w for w, _ in PARTS.values()):6.1f} s wall "
+          f"{cpu - sum(c for _, c in PARTS.values()):6.1f} s CPU")
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -69,6 +122,7 @@ def line(what: str, ours: str, theirs: str = "", ratio: str = "") -> None:
 # --- networkx: the same questions on the same records ---------------------------------
 
 
+@part("networkx: read the records")
 def nx_graph(path: Path) -> nx.MultiDiGraph:
     import orjson
 
@@ -117,6 +171,7 @@ def nx_chains(graph: nx.MultiDiGraph, start: str, max_hops: int) -> set[str]:
 # --- one size --------------------------------------------------------------------------
 
 
+@part("commands (whole processes)")
 def command_latency(store: Path, args: list[str], runs: int = 3) -> float:
     env = {**os.environ, "STATECRIME_STORE": str(store)}
     times = []
@@ -126,6 +181,7 @@ def command_latency(store: Path, args: list[str], runs: int = 3) -> float:
     return statistics.median(times)
 
 
+@part("load and reload (whole processes)")
 def timed_load(store_dir: Path, records: Path, phases: Path) -> tuple[float, list[dict[str, Any]], float, float]:
     """``statecrime load`` as a whole process: wall s, its timed phases, peak RSS (MB), CPU s."""
     env = {**os.environ, "STATECRIME_STORE": str(store_dir), "STATECRIME_LOAD_PHASES": str(phases)}
@@ -204,6 +260,7 @@ def pairs_apart(graph: nx.Graph, starts: list[str], hops: int, n: int, rng: rand
     return pairs
 
 
+@part("queries through the API, networkx beside")
 def query_figures(
     store_dir: Path, graph: nx.MultiDiGraph, took_nx_load: float, samples: int, rng: random.Random, before: bool
 ) -> None:
@@ -321,10 +378,12 @@ def main() -> None:
         args.stores.mkdir(parents=True, exist_ok=True)
         for size in sizes:
             bench_stored(size, args.stores, samples, args.before)
+        print_parts(time.perf_counter() - BEGAN)
         return
     with tempfile.TemporaryDirectory(prefix="statecrime-bench-") as tmp:
         for size in sizes:
             bench(size, Path(tmp), samples, args.before, args.load_only)
+    print_parts(time.perf_counter() - BEGAN)
 
 
 if __name__ == "__main__":

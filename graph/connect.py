@@ -8,6 +8,7 @@ from the command line, where other users could read them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -15,14 +16,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 from platformdirs import user_data_dir
 
-from statecrime.graph.bulk import EmbeddedBulk
-from statecrime.graph.embedded import DATABASE_NAME, EmbeddedServer, reader_access
-from statecrime.graph.store import Store
+from statecrime.graph.embedded import (
+    DATABASE_NAME,
+    SCHEMA_MARK,
+    EmbeddedServer,
+    reader_access,
+)
+from statecrime.graph.store import CONSTRAINT_ENTITY_ID, INDEX_ENTITY_NAME, Store
 
 # The driver logs a lost connection at ERROR level; with no handler anywhere Python
 # would print that to stderr beside statecrime's own one-line message. A handler
@@ -81,13 +87,69 @@ def open_store(
                 reader=reader,
                 server_limit=server_limit,
                 read_timeout=read_timeout,
-                bulk=EmbeddedBulk(server.database),
+                bulk=_BulkOnDemand(server.database),
             )
             try:
-                store.ensure_schema()
+                _ensure_schema_once(store, server.folder)
                 yield store
             finally:
                 store.close()
+
+
+def _schema_state(folder: Path) -> str | None:
+    """What changes whenever the engine rewrites the database's schema (``schema.json``:
+    its inode, size and modification time), with the statements that must hold in it."""
+    try:
+        st = (folder / DATABASE_NAME / "schema.json").stat()
+    except OSError:
+        return None
+    wanted = "\n".join(statement.text for statement in (CONSTRAINT_ENTITY_ID, INDEX_ENTITY_NAME))
+    return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}\n{wanted}"
+
+
+def _ensure_schema_once(store: Store, folder: Path) -> None:
+    """:meth:`Store.ensure_schema` on an embedded store, unless its schema is as it was the
+    last time that ran.
+
+    Every command opened the store with the two ``CREATE ... IF NOT EXISTS`` statements,
+    each a write transaction over Bolt: 20-70 ms of a read command, for a schema that had not
+    changed since the load that made it. The engine rewrites ``schema.json`` whenever the
+    schema changes (a load adding a type, a dropped index), so the check runs again then.
+    """
+    mark = folder / SCHEMA_MARK
+    before = _schema_state(folder)
+    if before is not None:
+        with contextlib.suppress(OSError):
+            if mark.read_text("utf-8") == before:
+                return
+    store.ensure_schema()
+    after = _schema_state(folder)
+    if after is not None:
+        with contextlib.suppress(OSError):
+            mark.write_text(after, "utf-8")
+
+
+class _BulkOnDemand:
+    """The embedded store's in-process writer (:class:`statecrime.graph.bulk.EmbeddedBulk`),
+    imported the first time the store asks it something.
+
+    ``graph.bulk`` imports the pydantic models (0.2 s of a command's start); a read
+    command that validates no record never needs them. Every attribute is the
+    writer's own, so the store cannot tell the two apart.
+    """
+
+    def __init__(self, open_database: Any) -> None:
+        self._open_database = open_database
+        self._bulk: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_bulk", "_open_database"):
+            raise AttributeError(name)
+        if self._bulk is None:
+            from statecrime.graph.bulk import EmbeddedBulk
+
+            self._bulk = EmbeddedBulk(self._open_database)
+        return getattr(self._bulk, name)
 
 
 CONNECT_ATTEMPTS = 4

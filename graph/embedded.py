@@ -230,17 +230,23 @@ def remove_private_dirs() -> None:
         time.sleep(0.05)
 
 
+SCHEMA_MARK = ".statecrime-schema"
+"""In the store folder: the state of the database's schema file when statecrime last saw its
+constraint and index in place (:func:`statecrime.graph.connect.open_store`)."""
+
+
 def _tighten_store(folder: Path) -> None:
     """Make the store folder 0700 and what the store keeps in it 0700 (folders) or 0600 (files).
 
     Stores made by earlier versions were 0755/0644: readable by every local user.
-    Only the store's own entries are touched (the database folder and the
-    server's instance id), never other files of a folder given as ``--store``.
+    Only the store's own entries are touched (the database folder, the
+    server's instance id and the schema mark), never other files of a folder
+    given as ``--store``.
     """
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     uid = os.getuid()
     database = folder / DATABASE_NAME
-    own = [folder, folder / ".instance.id", database]
+    own = [folder, folder / ".instance.id", folder / SCHEMA_MARK, database]
     if database.is_dir() and not database.is_symlink():
         own += list(database.rglob("*"))
     for path in own:

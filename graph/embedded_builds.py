@@ -126,7 +126,13 @@ def server_class(build: str, private_dir: Path, debug: bool) -> Any:
     """
     if build == NATIVE:
         _prepare_native(private_dir, debug)
-        from arcadedb.server import ArcadeDBServer
+        from statecrime.startup import without_array_libraries
+
+        with without_array_libraries():  # numpy is 0.2 s of a command's start, and unused
+            from arcadedb.server import ArcadeDBServer
+
+            with contextlib.suppress(ImportError):  # what ArcadeDBServer() imports, here
+                import arcadedb._native.server  # noqa: F401
 
         return ArcadeDBServer
     _start_jvm(private_dir, debug)

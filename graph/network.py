@@ -6,6 +6,7 @@ Edge key: the relation type; edge attributes: the link record with its sources
 and not just ids; an entity's own ``sources`` are resolved the same way. Source
 entities are not nodes: they are evidence on edges and nodes.
 
+>>> from statecrime.graph.model import Entity
 >>> g = to_networkx([Entity(id="ru", kind="State", name="Russia")], [])
 >>> g.nodes["ru"]["name"]
 'Russia'
@@ -17,11 +18,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from statecrime.graph import domain
-from statecrime.graph.model import Entity, Link
 from statecrime.graph.store import Store
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from statecrime.graph.model import Entity, Link
 
 
 def source_record(source: Entity) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from neo4j import READ_ACCESS, Driver, ManagedTransaction, Session, Transaction, unit_of_work
 
@@ -23,13 +23,16 @@ from statecrime import interrupts
 from statecrime.graph import domain
 from statecrime.graph.bulk_phases import phase
 from statecrime.graph.cypher import CypherText, declare
-from statecrime.graph.model import Entity, Link
 from statecrime.graph.properties import (
     entity_from_properties,
     entity_properties,
     link_from_properties,
     link_properties,
 )
+
+if TYPE_CHECKING:
+    # the pydantic models are imported by what builds records, not by every command
+    from statecrime.graph.model import Entity, Link
 
 BATCH_SIZE = 1000
 
@@ -184,10 +187,10 @@ WRITE_BATCH_SIZE = 5000
 
 
 Changes = Callable[
-    [dict[str, Entity], dict[tuple[str, str, str], Link]], tuple[list[Entity], list[Link]]
+    ["dict[str, Entity]", "dict[tuple[str, str, str], Link]"], "tuple[list[Entity], list[Link]]"
 ]
 """What a load writes, given the stored versions of its entities and links."""
-AfterWrite = Callable[[Transaction, dict[str, Entity], list[Entity]], None]
+AfterWrite = Callable[[Transaction, "dict[str, Entity]", "list[Entity]"], None]
 """Run in the write transaction after the writes, with the stored versions and what was
 written: entity resolution keeps its match index there (:mod:`loaders.match_index`)."""
 

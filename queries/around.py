@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from statecrime.graph import domain
 from statecrime.graph.cypher import declare
 from statecrime.graph.grading import Grading, GradingError
-from statecrime.graph.model import Entity, Link
 from statecrime.graph.network import to_networkx
 from statecrime.graph.properties import entity_from_properties, link_from_properties
 from statecrime.graph.store import Store
@@ -32,6 +31,8 @@ from statecrime.queries.bounded import pick, variants
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from statecrime.graph.model import Entity, Link
 
 DEFAULT_HOPS = 2
 HOP_BOUNDS = range(1, 4)

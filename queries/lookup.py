@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from statecrime.graph.model import Entity
 from statecrime.graph.properties import entity_from_properties, link_from_properties
 from statecrime.graph.store import Store
 from statecrime.queries.evidence import evidence
 from statecrime.queries.files import query
+
+if TYPE_CHECKING:
+    from statecrime.graph.model import Entity
 
 
 def search(store: Store, text: str, limit: int = 25) -> list[Entity]:

@@ -300,11 +300,15 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc)) from None
 
     def entity_or_fail(store: Any, entity_id: str) -> dict[str, Any]:
-        found = store.fetch_entities([entity_id])
-        if entity_id not in found:
+        # the stored properties as they are: building the entity's model would import
+        # pydantic's models for four fields that were validated when they were written
+        from statecrime.graph.store import FETCH_ENTITIES
+
+        rows = store.read(FETCH_ENTITIES, ids=[entity_id])
+        if not rows:
             raise fail(f"no entity with id {entity_id!r} (try: statecrime search TEXT)")
-        e = found[entity_id]
-        return {"id": e.id, "kind": e.kind, "name": e.name, "country": e.country}
+        e = rows[0]["props"]
+        return {"id": e["id"], "kind": e["kind"], "name": e["name"], "country": e.get("country")}
 
     @app.command()
     def chains(

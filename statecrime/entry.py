@@ -11,13 +11,15 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
-from statecrime import interrupts
+from statecrime import interrupts, startup
 
 
 def main() -> NoReturn:
     interrupts.install()
     try:
-        from statecrime.cli import main as cli_main
+        with startup.collector_paused():
+            startup.import_driver()
+            from statecrime.cli import main as cli_main
     except interrupts.Interrupted:
         status = interrupts.report()
         interrupts.ignore()
