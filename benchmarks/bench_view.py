@@ -182,39 +182,57 @@ GPU_PROBE = """() => {
 }"""
 
 
-def measure_webgl(browser, size: int, workdir: Path) -> dict[str, float]:
-    from statecrime.views import layout
+def thread_cpu_ms(cdp) -> float:
+    """Main-thread CPU so far, ms: Chrome's TaskDuration counted in thread time, which the
+    machine's load inflates far less than wall time."""
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return 1000 * next(m["value"] for m in metrics if m["name"] == "TaskDuration")
 
-    edges = int(size * WEBGL_EDGES_PER_NODE)
-    graph = synthetic_graph(size, edges)
-    start = time.perf_counter()
-    layout.ahead_of_time(graph)
-    layout_s = time.perf_counter() - start
-    start = time.perf_counter()
-    path = render_html(graph, workdir / f"webgl-{size}.html", renderer="webgl")
-    write_s = time.perf_counter() - start
-    context, page = open_page(browser, path)
-    first, nodes, links, phases = page.evaluate(
+
+WAIT_PICTURE = "() => !statecrime.picture || statecrime.picture().complete"
+PICTURE = "(statecrime.picture ? statecrime.picture() : {})"
+
+
+def measure_page(browser, path: Path) -> dict:
+    """First frame, the whole picture, a scripted pan and zoom: one WebGL page in a fresh tab."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    context.set_offline(True)
+    context.add_init_script(LONG_TASKS)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.statecrime && window.statecrime.settled", timeout=600_000)
+    page.wait_for_function(WAIT_PICTURE, timeout=600_000, polling=50)
+    first, nodes, links, phases, picture = page.evaluate(
         "() => [statecrime.firstFrameMs, statecrime.nodeCount, statecrime.linkCount,"
-        " statecrime.phases]"
+        f" statecrime.phases, {PICTURE}]"
     )
+    load_cpu = thread_cpu_ms(cdp)
     page.wait_for_timeout(1000)
     before = page.evaluate("() => performance.now()")
+    cpu_before = thread_cpu_ms(cdp)
     pan_and_zoom(page)
+    page.wait_for_function(WAIT_PICTURE, timeout=600_000, polling=50)
+    settle_ms = page.evaluate("(t) => performance.now() - t", before)
+    pan_cpu = thread_cpu_ms(cdp) - cpu_before
     tasks = page.evaluate("(t) => window.__longTasks.filter(x => x[0] >= t)", before)
     load_tasks = page.evaluate("(t) => window.__longTasks.filter(x => x[0] < t)", before)
+    rest = page.evaluate(f"() => [statecrime.linkCount, {PICTURE}]")
     page.wait_for_timeout(500)
     gpu = page.evaluate(GPU_PROBE)
     context.close()
     return {
-        "nodes": size,
-        "edges": graph.number_of_edges(),
         "drawn_nodes": nodes,
         "drawn_links": links,
-        "layout_s": layout_s,
-        "write_s": write_s,
         "mb": path.stat().st_size / 1e6,
         "first_ms": first,
+        "complete_ms": picture.get("completeAtMs") or first,
+        "load_cpu_ms": load_cpu,
+        "pan_cpu_ms": pan_cpu,
+        "pan_wall_ms": settle_ms,
+        "rest_links": rest[0],
+        "rest_picture": rest[1],
         "load_task_ms": max((d for _, d in load_tasks), default=0.0),
         "long_tasks": len(tasks),
         "max_task_ms": max((d for _, d in tasks), default=0.0),
@@ -226,6 +244,35 @@ def measure_webgl(browser, size: int, workdir: Path) -> dict[str, float]:
     }
 
 
+def measure_webgl(browser, size: int, workdir: Path) -> dict[str, float]:
+    from statecrime.views import layout
+
+    edges = int(size * WEBGL_EDGES_PER_NODE)
+    graph = synthetic_graph(size, edges)
+    start = time.perf_counter()
+    layout.ahead_of_time(graph)
+    layout_s = time.perf_counter() - start
+    start = time.perf_counter()
+    path = render_html(graph, workdir / f"webgl-{size}.html", renderer="webgl")
+    write_s = time.perf_counter() - start
+    row = measure_page(browser, path)
+    row.update(nodes=size, edges=graph.number_of_edges(), layout_s=layout_s, write_s=write_s)
+    return row
+
+
+def compare_pages(browser, paths: list[Path], rounds: int) -> None:
+    """Pages written before (e.g. from main's code) beside pages of this code, alternated."""
+    print("pages alternated; ms; CPU is the page's main thread (thread time)")
+    print(f"{'page':>40} {'load':>5} {'first':>7} {'whole':>7} {'load CPU':>9} {'pan CPU':>8}"
+          f" {'max task':>9} {'>200':>5} {'median':>7}")
+    for _ in range(rounds):
+        for path in paths:
+            r = measure_page(browser, path)
+            print(f"{str(path)[-40:]:>40} {r['load_avg']:>5.1f} {r['first_ms']:>7.0f} {r['complete_ms']:>7.0f}"
+                  f" {r['load_cpu_ms']:>9.0f} {r['pan_cpu_ms']:>8.0f} {r['max_task_ms']:>9.0f}"
+                  f" {r['over_200']:>5} {r['median_task_ms']:>7.0f}", flush=True)
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -233,10 +280,18 @@ def main() -> None:
     parser.add_argument("--canvas", default="200,1000,2000")
     parser.add_argument("--webgl", default="5000,50000")
     parser.add_argument("--keep", type=Path, default=None, help="keep the HTML files here")
+    parser.add_argument("--pages", default="", help="instead: measure these WebGL pages, alternated")
+    parser.add_argument("--rounds", type=int, default=2, help="with --pages: how many times each")
     args = parser.parse_args()
     chromium = find_chromium()
     if chromium is None:
         raise SystemExit("Chromium is not installed (apt-get install chromium)")
+    if args.pages:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+            compare_pages(browser, [Path(p) for p in args.pages.split(",")], args.rounds)
+            browser.close()
+        return
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="statecrime-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     canvas_sizes = [int(s) for s in args.canvas.split(",") if s]

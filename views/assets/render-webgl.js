@@ -18,7 +18,12 @@ window.statecrimeRenderer = function (ctx) {
   var graph = new graphology.Graph({type: "directed", multi: false, allowSelfLoops: true});
   var current = ctx.initial;
   var big = ctx.nodes.length > 1000 || ctx.edges.length > 3000;
-  function nodeSize(n) { return n.pseudo ? 6 : 2.5 + Math.min(11, Math.sqrt(n.value || 0) * (big ? 0.9 : 1.6)); }
+  /* SwiftShader fills each node's square of pixels: at 50,000 nodes the overview's fill was
+   * most of a frame (190 ms at half the sizes: 80 ms). Nodes of a large graph shrink with its
+   * size, down to 0.45 at 25,000 and more: at overview zoom they overlap less, and grow as
+   * the camera comes closer (sigma scales sizes by the square root of the zoom). */
+  var shrink = big ? Math.max(0.45, Math.min(1, Math.sqrt(5000 / ctx.nodes.length))) : 1;
+  function nodeSize(n) { return n.pseudo ? 6 : shrink * (2.5 + Math.min(11, Math.sqrt(n.value || 0) * (big ? 0.9 : 1.6))); }
   ctx.nodes.forEach(function (n, i) {
     var angle = i * 2.399963;
     var x = typeof n.x === "number" ? n.x : 30 * Math.sqrt(i) * Math.cos(angle);
@@ -60,10 +65,27 @@ window.statecrimeRenderer = function (ctx) {
             size: (confirmed ? 1.4 : 0.8) + (ids.length > 1 ? 0.6 : 0), label: "", hidden: false,
             forceLabel: false, type: "line", zIndex: 0};
   }
+  /* Large graphs: graphology (and so sigma's per-edge processing: a copy, the reducer, the
+   * defaults and a cache entry for each of 150,000) holds only the pairs sigma must treat
+   * one by one: the "+N more" stand-ins' and, while a chain is focused, its pairs (arrows,
+   * labels). Every other shown pair is drawn by the bulk layer below, straight from arrays. */
+  var pairSrc = new Int32Array(pairKeys.length), pairTgt = new Int32Array(pairKeys.length);
+  var pairColor = new Array(pairKeys.length);
+  var pairInGraph = new Uint8Array(pairKeys.length);
+  var nodeIndex = new Map();
+  ctx.nodes.forEach(function (n, i) { nodeIndex.set(n.id, i); });
+  var held = new Set();  /* large graphs: the focused pairs graphology holds for now */
+  function pseudoPair(n) { return !!ctx.edgeById[pairList[n][0]].pseudo; }
   pairKeys.forEach(function (key, n) {
     var e = ctx.edgeById[pairList[n][0]], look = pairLook(key, current);
     pairHidden[n] = look.hidden;
-    graph.addDirectedEdgeWithKey(key, e.from, e.to, look);
+    pairColor[n] = look.color;
+    pairSrc[n] = nodeIndex.get(e.from);
+    pairTgt[n] = nodeIndex.get(e.to);
+    if (!big || pseudoPair(n)) {
+      graph.addDirectedEdgeWithKey(key, e.from, e.to, look);
+      pairInGraph[n] = 1;
+    }
   });
   function shownLinks(key) { return members(key).filter(function (id) { return current.edges.has(id); }); }
 
@@ -127,6 +149,95 @@ window.statecrimeRenderer = function (ctx) {
   if (programs.pictogram) nodePrograms.shape = programs.pictogram({keepWithinCircle: false});
   var edgePrograms = {};
   if (big && programs.line) edgePrograms.line = uploadOnce(programs.line);  /* one-pixel lines: a third of the vertices */
+
+  /* The bulk layer (large graphs): every shown pair that graphology does not hold, as
+   * one-pixel lines of sigma's own line program, filled from arrays after each of sigma's
+   * passes and drawn a chunk per animation frame. SwiftShader needs 0.5-2.5 s to draw
+   * 150,000 lines across the screen, and the software compositor waits for it within the
+   * frame: one chunk per frame keeps each task short, and sigma preserves the edges
+   * layer's drawing buffer, so the chunks add up to the whole picture. A chunk is sized
+   * from the time the last ones took (reading one pixel back waits until they are drawn);
+   * any new render (a move, a filter) starts the picture again. */
+  var DIM = "#eef0f2";
+  var bulk = {program: null, dirty: true, pass: null, msPerPair: 0.004, budgetMs: 50,
+              firstChunk: 8000, minChunk: 2000, order: null, passes: 0, lastPassMs: null,
+              completeAtMs: null};
+  function fillBulk(prog) {
+    var cache = prog.renderer.nodeDataCache, data = new Array(ctx.nodes.length), i, n, k = 0;
+    for (i = 0; i < ctx.nodes.length; i++) data[i] = cache[ctx.nodes[i].id];
+    var order = [];
+    for (n = 0; n < pairKeys.length; n++) {
+      if (pairHidden[n] || pairInGraph[n]) continue;
+      var a = data[pairSrc[n]], b = data[pairTgt[n]];
+      if (!a || !b || a.hidden || b.hidden) continue;
+      order.push(n);
+    }
+    programs.line.prototype.reallocate.call(prog, order.length);
+    var look = {color: null};
+    for (k = 0; k < order.length; k++) {
+      n = order[k];
+      look.color = current.focus ? DIM : pairColor[n];
+      prog.processVisibleItem(k * prog.STRIDE, data[pairSrc[n]], data[pairTgt[n]], look);
+    }
+    bulk.order = order;
+    bulk.dirty = false;
+    prog.stale = true;
+  }
+  function cancelPass() {
+    if (bulk.pass && bulk.pass.frame !== null) cancelAnimationFrame(bulk.pass.frame);
+    bulk.pass = null;
+  }
+  var pixel = new Uint8Array(4);
+  function drawChunk(prog, pass) {
+    var t = performance.now(), gl = prog.gl, pairs = prog.verticesCount / 2;
+    var n = Math.min(pairs - pass.next, pass.limit,
+                     Math.max(bulk.minChunk, Math.round(bulk.budgetMs / bulk.msPerPair)));
+    if (n > 0) {
+      prog.bind();
+      if (prog.stale) { prog.bufferData(); prog.stale = false; }
+      gl.useProgram(prog.program);
+      gl.uniformMatrix3fv(prog.uniformLocations.u_matrix, false, pass.params.matrix);
+      gl.drawArrays(gl.LINES, pass.next * 2, n * 2);
+    }
+    pass.next += n;
+    pass.limit = Math.max(pass.limit, 2 * n);  /* a pass's chunks at most double */
+    /* what sigma draws one by one (a focused chain's arrows, the stand-ins' lines) stays on top */
+    var others = prog.renderer.edgePrograms;
+    for (var type in others) if (others[type] !== prog) others[type].render(pass.params);
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+    var ms = performance.now() - t;
+    /* the first chunk's time includes the nodes' frame: it would make the estimate too high */
+    if (n >= bulk.minChunk && pass.next > n) bulk.msPerPair = Math.max(1e-5, ms / n);
+    if (pass.next < pairs) {
+      pass.frame = requestAnimationFrame(function () { pass.frame = null; if (bulk.pass === pass) drawChunk(prog, pass); });
+    } else {
+      pass.done = true;
+      bulk.passes += 1;
+      bulk.lastPassMs = performance.now() - pass.start;
+      if (bulk.completeAtMs === null) bulk.completeAtMs = performance.now();
+    }
+  }
+  function BulkProgram(gl, renderer) {
+    programs.line.call(this, gl, renderer);
+    this.stale = true;
+    bulk.program = this;
+  }
+  if (big && programs.line) {
+    BulkProgram.prototype = Object.create(programs.line.prototype);
+    BulkProgram.prototype.constructor = BulkProgram;
+    /* sigma's pass asks every program for room for its graph edges (none are "bulk"):
+     * that is the sign its node data is fresh, and the layer is refilled before drawing */
+    BulkProgram.prototype.reallocate = function () { bulk.dirty = true; };
+    BulkProgram.prototype.process = function () {};
+    BulkProgram.prototype.render = function (params) {
+      if (bulk.dirty) fillBulk(this);
+      cancelPass();
+      var pass = bulk.pass = {params: params, next: 0, frame: null, done: false,
+                              start: performance.now(), limit: bulk.firstChunk};
+      drawChunk(this, pass);
+    };
+    edgePrograms.bulk = BulkProgram;
+  }
 
   var selectedId = null;
   var hoveredId = null;
@@ -227,6 +338,7 @@ window.statecrimeRenderer = function (ctx) {
       return out;
     }
   });
+  renderer.on("beforeRender", cancelPass);
   requestAnimationFrame(function () {
     ctx.onFirstFrame();
     setTimeout(ctx.onSettled, 0);
@@ -267,8 +379,10 @@ window.statecrimeRenderer = function (ctx) {
     var p = renderer.viewportToGraph({x: x, y: y});
     var q = renderer.viewportToGraph({x: x + 4, y: y});
     var tolerance = Math.abs(q.x - p.x) + Math.abs(q.y - p.y), best = null, bestD = tolerance;
-    graph.forEachEdge(function (key, attrs, s, t, sa, ta) {
-      if (attrs.hidden || sa.hidden || ta.hidden) return;
+    pairKeys.forEach(function (key, n) {
+      if (pairHidden[n]) return;
+      var sa = graph.getNodeAttributes(ctx.nodes[pairSrc[n]].id), ta = graph.getNodeAttributes(ctx.nodes[pairTgt[n]].id);
+      if (sa.hidden || ta.hidden) return;
       var dx = ta.x - sa.x, dy = ta.y - sa.y, len = dx * dx + dy * dy;
       var u = len ? Math.max(0, Math.min(1, ((p.x - sa.x) * dx + (p.y - sa.y) * dy) / len)) : 0;
       var ex = sa.x + u * dx - p.x, ey = sa.y + u * dy - p.y, d = Math.sqrt(ex * ex + ey * ey);
@@ -343,12 +457,36 @@ window.statecrimeRenderer = function (ctx) {
       current = view;
       var changed = false;
       graph.forEachNode(function (id, a) { if (a.hidden === view.nodes.has(id)) changed = true; });
-      var looks = [];
+      var looks = [], bulkChanged = false;
       pairKeys.forEach(function (key, n) {
-        var look = looks[n] = pairLook(key, view), a = graph.getEdgeAttributes(key);
-        if (a.hidden !== look.hidden || a.color !== look.color || a.size !== look.size) changed = true;
+        var look = looks[n] = pairLook(key, view);
+        if (pairInGraph[n]) {
+          var a = graph.getEdgeAttributes(key);
+          if (a.hidden !== look.hidden || a.color !== look.color || a.size !== look.size) changed = true;
+        } else if (pairHidden[n] !== look.hidden || pairColor[n] !== look.color) bulkChanged = true;
         pairHidden[n] = look.hidden;
+        pairColor[n] = look.color;
       });
+      if (big) {
+        /* graphology holds a focused chain's pairs (drawn as labelled arrows), the bulk layer the rest */
+        var want = new Set();
+        if (view.focus) view.focus.edges.forEach(function (id) { want.add(ctx.edgeById[id].pair); });
+        held.forEach(function (n) {
+          if (want.has(n)) return;
+          graph.dropEdge(pairKeys[n]);
+          pairInGraph[n] = 0;
+          held.delete(n);
+          changed = true;
+        });
+        want.forEach(function (n) {
+          if (pairInGraph[n]) return;
+          var e = ctx.edgeById[pairList[n][0]];
+          graph.addDirectedEdgeWithKey(pairKeys[n], e.from, e.to, looks[n]);
+          pairInGraph[n] = 1;
+          held.add(n);
+          changed = true;
+        });
+      }
       if (changed) {
         graph.updateEachNodeAttributes(function (id, attrs) {
           attrs.hidden = !view.nodes.has(id);
@@ -369,6 +507,7 @@ window.statecrimeRenderer = function (ctx) {
         renderer.setSetting("zIndex", labels);  /* sorting by depth only matters with a focus */
       }
       if (relabel || changed || focusChanged) renderer.refresh();  /* now, not next frame */
+      else if (bulkChanged) { bulk.dirty = true; renderer.render(); }  /* nodes unchanged: no pass */
     },
     drawn: function () {
       var shownNodes = graph.filterNodes(function (id, a) { return !a.hidden; });
@@ -396,6 +535,15 @@ window.statecrimeRenderer = function (ctx) {
                   color: d.type === "shape" ? d.pictogramColor : n.color, border: n.border, opacity: 1};
         }
       };
+    },
+    /* the edges layer's progress: pairs in the bulk layer, how many the current picture has
+     * drawn so far, whether it is whole (always, for graphs small enough to draw at once) */
+    picture: function () {
+      if (!bulk.program) return {bulkPairs: 0, drawnPairs: 0, complete: true, passes: 0, lastPassMs: null, completeAtMs: null};
+      var p = bulk.pass, pairs = bulk.program.verticesCount / 2;
+      return {bulkPairs: pairs, drawnPairs: p ? p.next : 0, complete: !!(p && p.done) || (!p && pairs === 0 && !bulk.dirty),
+              passes: bulk.passes, lastPassMs: bulk.lastPassMs, completeAtMs: bulk.completeAtMs,
+              order: function () { return bulk.order ? bulk.order.map(function (n) { return pairKeys[n]; }) : []; }};
     },
     positions: function () {
       var out = {};
