@@ -24,7 +24,11 @@ window.statecrimeRenderer = function (ctx) {
    * the camera comes closer (sigma scales sizes by the square root of the zoom). */
   var shrink = big ? Math.max(0.45, Math.min(1, Math.sqrt(5000 / ctx.nodes.length))) : 1;
   function nodeSize(n) { return n.pseudo ? 6 : shrink * (2.5 + Math.min(11, Math.sqrt(n.value || 0) * (big ? 0.9 : 1.6))); }
-  ctx.nodes.forEach(function (n, i) {
+  /* large graphs: the biggest first, so that the nodes drawn while moving are the hubs */
+  var insertion = ctx.nodes.map(function (n, i) { return i; });
+  if (big) insertion.sort(function (a, b) { return nodeSize(ctx.nodes[b]) - nodeSize(ctx.nodes[a]) || a - b; });
+  insertion.forEach(function (i) {
+    var n = ctx.nodes[i];
     var angle = i * 2.399963;
     var x = typeof n.x === "number" ? n.x : 30 * Math.sqrt(i) * Math.cos(angle);
     var y = typeof n.y === "number" ? n.y : 30 * Math.sqrt(i) * Math.sin(angle);
@@ -150,18 +154,25 @@ window.statecrimeRenderer = function (ctx) {
   var edgePrograms = {};
   if (big && programs.line) edgePrograms.line = uploadOnce(programs.line);  /* one-pixel lines: a third of the vertices */
 
-  /* The bulk layer (large graphs): every shown pair that graphology does not hold, as
-   * one-pixel lines of sigma's own line program, filled from arrays after each of sigma's
-   * passes and drawn a chunk per animation frame. SwiftShader needs 0.5-2.5 s to draw
-   * 150,000 lines across the screen, and the software compositor waits for it within the
-   * frame: one chunk per frame keeps each task short, and sigma preserves the edges
-   * layer's drawing buffer, so the chunks add up to the whole picture. A chunk is sized
-   * from the time the last ones took (reading one pixel back waits until they are drawn);
-   * any new render (a move, a filter) starts the picture again. */
+  /* Large graphs are drawn progressively. SwiftShader needs 0.5-2.5 s to draw 150,000
+   * lines across the screen and 0.07-0.2 s for 50,000 nodes, and the software compositor
+   * waits for it within the frame. So each sigma render draws a first chunk of the nodes,
+   * and the following animation frames draw one chunk each, the nodes' rest, then the
+   * links (the edges and nodes layers keep their drawing buffers between frames, so the
+   * chunks add up to the whole picture). A chunk is sized from the time the last one of
+   * its layer took (reading one pixel back waits until it is drawn), within a budget per
+   * frame; any new render (a move, a filter) starts again. While the camera moves, only
+   * the first nodes that fit the budget (the biggest: large graphs are inserted biggest
+   * first) are drawn, and no links, as sigma's hideEdgesOnMove did: at rest every node
+   * and every shown link is drawn (picture() says when). */
   var DIM = "#eef0f2";
-  var bulk = {program: null, dirty: true, pass: null, msPerPair: 0.004, budgetMs: 50,
-              firstChunk: 8000, minChunk: 2000, order: null, passes: 0, lastPassMs: null,
-              completeAtMs: null};
+  var BUDGET_MS = 45;
+  var bulk = {program: null, dirty: true, order: null};
+  var layers = {
+    nodes: {program: null, pass: null, msPerItem: 0.003, lastN: 8000, minChunk: 2000, verticesPerItem: 1},
+    links: {program: null, pass: null, msPerItem: 0.004, lastN: 4000, minChunk: 2000, verticesPerItem: 2}
+  };
+  var picture = {frame: null, passes: 0, lastPassMs: null, completeAtMs: null, start: null};
   function fillBulk(prog) {
     var cache = prog.renderer.nodeDataCache, data = new Array(ctx.nodes.length), i, n, k = 0;
     for (i = 0; i < ctx.nodes.length; i++) data[i] = cache[ctx.nodes[i].id];
@@ -183,60 +194,118 @@ window.statecrimeRenderer = function (ctx) {
     bulk.dirty = false;
     prog.stale = true;
   }
-  function cancelPass() {
-    if (bulk.pass && bulk.pass.frame !== null) cancelAnimationFrame(bulk.pass.frame);
-    bulk.pass = null;
+  function cancelPicture() {
+    if (picture.frame !== null) cancelAnimationFrame(picture.frame);
+    picture.frame = null;
+    layers.nodes.pass = layers.links.pass = null;
   }
+  function moving(r) {
+    var c = r.getMouseCaptor();
+    return !!(r.getCamera().isAnimated() || c.isMoving || c.draggedEvents || c.currentWheelDirection);
+  }
+  function items(layer) { return layer.program.verticesCount / layer.verticesPerItem; }
+  function pending(layer) { return layer.pass && !layer.pass.sketch && layer.pass.next < items(layer); }
   var pixel = new Uint8Array(4);
-  function drawChunk(prog, pass) {
-    var t = performance.now(), gl = prog.gl, pairs = prog.verticesCount / 2;
-    var n = Math.min(pairs - pass.next, pass.limit,
-                     Math.max(bulk.minChunk, Math.round(bulk.budgetMs / bulk.msPerPair)));
+  /* one chunk of a layer, within budget ms; the programs sigma fills one by one (shapes,
+   * arrows, the stand-ins' lines) are drawn again over it */
+  function drawChunk(layer, budget) {
+    var prog = layer.program, pass = layer.pass, gl = prog.gl, t = performance.now();
+    var n = Math.min(items(layer) - pass.next, 2 * layer.lastN,
+                     Math.max(layer.minChunk, Math.round(budget / layer.msPerItem)));
     if (n > 0) {
       prog.bind();
       if (prog.stale) { prog.bufferData(); prog.stale = false; }
       gl.useProgram(prog.program);
-      gl.uniformMatrix3fv(prog.uniformLocations.u_matrix, false, pass.params.matrix);
-      gl.drawArrays(gl.LINES, pass.next * 2, n * 2);
+      var u = prog.uniformLocations, params = pass.params;
+      if (layer === layers.nodes) {
+        gl.uniform1f(u.u_sizeRatio, params.sizeRatio);
+        gl.uniform1f(u.u_pixelRatio, params.pixelRatio);
+        gl.uniformMatrix3fv(u.u_matrix, false, params.matrix);
+        gl.drawArrays(gl.POINTS, pass.next, n);
+      } else {
+        gl.uniformMatrix3fv(u.u_matrix, false, params.matrix);
+        gl.drawArrays(gl.LINES, pass.next * 2, n * 2);
+      }
     }
     pass.next += n;
-    pass.limit = Math.max(pass.limit, 2 * n);  /* a pass's chunks at most double */
-    /* what sigma draws one by one (a focused chain's arrows, the stand-ins' lines) stays on top */
-    var others = prog.renderer.edgePrograms;
+    var others = layer === layers.nodes ? prog.renderer.nodePrograms : prog.renderer.edgePrograms;
     for (var type in others) if (others[type] !== prog) others[type].render(pass.params);
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
     var ms = performance.now() - t;
-    /* the first chunk's time includes the nodes' frame: it would make the estimate too high */
-    if (n >= bulk.minChunk && pass.next > n) bulk.msPerPair = Math.max(1e-5, ms / n);
-    if (pass.next < pairs) {
-      pass.frame = requestAnimationFrame(function () { pass.frame = null; if (bulk.pass === pass) drawChunk(prog, pass); });
-    } else {
-      pass.done = true;
-      bulk.passes += 1;
-      bulk.lastPassMs = performance.now() - pass.start;
-      if (bulk.completeAtMs === null) bulk.completeAtMs = performance.now();
+    if (n >= layer.minChunk) { layer.msPerItem = Math.max(1e-5, ms / n); layer.lastN = n; }
+    return ms;
+  }
+  function whole() {
+    return !!(layers.nodes.pass && layers.links.pass && !layers.nodes.pass.sketch &&
+              !pending(layers.nodes) && !pending(layers.links));
+  }
+  function continuePicture() {
+    picture.frame = null;
+    /* sigma has a render waiting for this same frame (a move): it starts the picture again */
+    var r = layers.nodes.program.renderer;
+    if (r.renderFrame || r.renderHighlightedNodesFrame) { schedulePicture(); return; }
+    var layer = pending(layers.nodes) ? layers.nodes : pending(layers.links) ? layers.links : null;
+    if (layer) drawChunk(layer, BUDGET_MS);
+    schedulePicture();
+  }
+  function schedulePicture() {
+    if (picture.frame !== null) return;
+    if (pending(layers.nodes) || pending(layers.links)) {
+      picture.frame = requestAnimationFrame(continuePicture);
+    } else if (layers.nodes.pass && layers.nodes.pass.sketch) {
+      /* drawn while moving: once the camera rests, the whole picture (sigma may not ask) */
+      var r = layers.nodes.program.renderer;
+      picture.frame = requestAnimationFrame(function () {
+        picture.frame = null;
+        if (moving(r)) schedulePicture(); else r.scheduleRender();
+      });
+    } else if (whole() && !layers.links.pass.counted) {
+      layers.links.pass.counted = true;
+      picture.passes += 1;
+      picture.lastPassMs = performance.now() - picture.start;
+      if (picture.completeAtMs === null) picture.completeAtMs = performance.now();
     }
   }
-  function BulkProgram(gl, renderer) {
-    programs.line.call(this, gl, renderer);
-    this.stale = true;
-    bulk.program = this;
+  function progressive(Base, layer, setup) {
+    function Program(gl, renderer) {
+      Base.call(this, gl, renderer);
+      this.stale = true;
+      layer.program = this;
+    }
+    Program.prototype = Object.create(Base.prototype);
+    Program.prototype.constructor = Program;
+    setup(Program.prototype);
+    Program.prototype.render = function (params) {
+      if (this.fill) this.fill();
+      var first = layer === layers.nodes;
+      if (first) { cancelPicture(); picture.start = performance.now(); }
+      var pass = layer.pass = {params: params, next: 0, sketch: moving(this.renderer), counted: false};
+      /* a link's cost follows its length on screen, which the zoom changes: each picture's
+       * first chunk of links is small, measured, and the next ones at most double */
+      if (!first) layer.lastN = Math.min(layer.lastN, layer.minChunk);
+      /* in sigma's frame: the nodes' first chunk; the links' too if every node fitted in */
+      if (first || !pending(layers.nodes)) {
+        if (items(layer) && !(pass.sketch && !first)) drawChunk(layer, first ? BUDGET_MS : BUDGET_MS / 2);
+      }
+      schedulePicture();
+    };
+    return Program;
+  }
+  if (big && programs.point) {
+    nodePrograms.circle = progressive(programs.point, layers.nodes, function (proto) {
+      proto.reallocate = function () { this.stale = true; return programs.point.prototype.reallocate.apply(this, arguments); };
+      proto.process = function () { this.stale = true; return programs.point.prototype.process.apply(this, arguments); };
+    });
   }
   if (big && programs.line) {
-    BulkProgram.prototype = Object.create(programs.line.prototype);
-    BulkProgram.prototype.constructor = BulkProgram;
-    /* sigma's pass asks every program for room for its graph edges (none are "bulk"):
-     * that is the sign its node data is fresh, and the layer is refilled before drawing */
-    BulkProgram.prototype.reallocate = function () { bulk.dirty = true; };
-    BulkProgram.prototype.process = function () {};
-    BulkProgram.prototype.render = function (params) {
-      if (bulk.dirty) fillBulk(this);
-      cancelPass();
-      var pass = bulk.pass = {params: params, next: 0, frame: null, done: false,
-                              start: performance.now(), limit: bulk.firstChunk};
-      drawChunk(this, pass);
-    };
-    edgePrograms.bulk = BulkProgram;
+    edgePrograms.bulk = progressive(programs.line, layers.links, function (proto) {
+      /* sigma's pass asks every program for room for its graph edges (none are "bulk"):
+       * that is the sign its node data is fresh, and the layer is refilled before drawing */
+      proto.reallocate = function () { bulk.dirty = true; };
+      proto.process = function () {};
+      proto.fill = function () { if (bulk.dirty) fillBulk(this); };
+    });
+    bulk.program = true;
   }
 
   var selectedId = null;
@@ -288,6 +357,8 @@ window.statecrimeRenderer = function (ctx) {
     labelFont: "system-ui, sans-serif",
     defaultEdgeType: "line",
     nodeProgramClasses: nodePrograms,
+    /* the hovered and highlighted few are drawn whole, by sigma's own programs */
+    nodeHoverProgramClasses: big && programs.point ? {circle: programs.point} : {},
     edgeProgramClasses: edgePrograms,
     zIndex: false,
     labelRenderer: drawLabel,
@@ -338,7 +409,7 @@ window.statecrimeRenderer = function (ctx) {
       return out;
     }
   });
-  renderer.on("beforeRender", cancelPass);
+  renderer.on("beforeRender", cancelPicture);
   requestAnimationFrame(function () {
     ctx.onFirstFrame();
     setTimeout(ctx.onSettled, 0);
@@ -539,12 +610,15 @@ window.statecrimeRenderer = function (ctx) {
     /* the edges layer's progress: pairs in the bulk layer, how many the current picture has
      * drawn so far, whether it is whole (always, for graphs small enough to draw at once) */
     picture: function () {
-      if (!bulk.program) return {bulkPairs: 0, drawnPairs: 0, complete: true, passes: 0, lastPassMs: null, completeAtMs: null};
-      var p = bulk.pass, pairs = bulk.program.verticesCount / 2;
-      return {bulkPairs: pairs, drawnPairs: p ? p.next : 0, complete: !!(p && p.done) || (!p && pairs === 0 && !bulk.dirty),
-              passes: bulk.passes, lastPassMs: bulk.lastPassMs, completeAtMs: bulk.completeAtMs,
-              order: function () { return bulk.order ? bulk.order.map(function (n) { return pairKeys[n]; }) : []; }};
+      if (!bulk.program) return {bulkPairs: 0, drawnPairs: 0, nodes: 0, drawnNodes: 0, complete: true,
+                                 passes: 0, lastPassMs: null, completeAtMs: null};
+      var n = layers.nodes.pass, l = layers.links.pass;
+      return {bulkPairs: items(layers.links), drawnPairs: l && !l.sketch ? l.next : 0,
+              nodes: items(layers.nodes), drawnNodes: n ? n.next : 0, complete: whole(),
+              passes: picture.passes, lastPassMs: picture.lastPassMs, completeAtMs: picture.completeAtMs};
     },
+    /* the pairs of the bulk layer, in the order it draws them */
+    bulkOrder: function () { return bulk.order ? bulk.order.map(function (n) { return pairKeys[n]; }) : []; },
     positions: function () {
       var out = {};
       graph.forEachNode(function (id, a) {
