@@ -166,7 +166,7 @@ window.statecrimeRenderer = function (ctx) {
    * first) are drawn, and no links, as sigma's hideEdgesOnMove did: at rest every node
    * and every shown link is drawn (picture() says when). */
   var DIM = "#eef0f2";
-  var BUDGET_MS = 45;
+  var budget = {ms: 45};  /* per frame; tests shrink it with tune() */
   var bulk = {program: null, dirty: true, order: null};
   var layers = {
     nodes: {program: null, pass: null, msPerItem: 0.003, lastN: 8000, minChunk: 2000, verticesPerItem: 1},
@@ -228,6 +228,7 @@ window.statecrimeRenderer = function (ctx) {
       }
     }
     pass.next += n;
+    pass.chunks += 1;
     var others = layer === layers.nodes ? prog.renderer.nodePrograms : prog.renderer.edgePrograms;
     for (var type in others) if (others[type] !== prog) others[type].render(pass.params);
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
@@ -245,7 +246,7 @@ window.statecrimeRenderer = function (ctx) {
     var r = layers.nodes.program.renderer;
     if (r.renderFrame || r.renderHighlightedNodesFrame) { schedulePicture(); return; }
     var layer = pending(layers.nodes) ? layers.nodes : pending(layers.links) ? layers.links : null;
-    if (layer) drawChunk(layer, BUDGET_MS);
+    if (layer) drawChunk(layer, budget.ms);
     schedulePicture();
   }
   function schedulePicture() {
@@ -279,13 +280,13 @@ window.statecrimeRenderer = function (ctx) {
       if (this.fill) this.fill();
       var first = layer === layers.nodes;
       if (first) { cancelPicture(); picture.start = performance.now(); }
-      var pass = layer.pass = {params: params, next: 0, sketch: moving(this.renderer), counted: false};
+      var pass = layer.pass = {params: params, next: 0, chunks: 0, sketch: moving(this.renderer), counted: false};
       /* a link's cost follows its length on screen, which the zoom changes: each picture's
        * first chunk of links is small, measured, and the next ones at most double */
       if (!first) layer.lastN = Math.min(layer.lastN, layer.minChunk);
       /* in sigma's frame: the nodes' first chunk; the links' too if every node fitted in */
       if (first || !pending(layers.nodes)) {
-        if (items(layer) && !(pass.sketch && !first)) drawChunk(layer, first ? BUDGET_MS : BUDGET_MS / 2);
+        if (items(layer) && !(pass.sketch && !first)) drawChunk(layer, first ? budget.ms : budget.ms / 2);
       }
       schedulePicture();
     };
@@ -323,6 +324,26 @@ window.statecrimeRenderer = function (ctx) {
     if (!data.label) return;
     var size = data.strong ? 14 : settings.labelSize;
     var x = data.x + data.size + 3, y = data.y + size / 3;
+    if ((data.strong || data.selected) && data.shapeName) {
+      /* the kind's shape again, on a white disc, over whatever is drawn around it: in a dense
+       * graph, neighbours as big as the node filled the star's notches and hid it (seen at
+       * 50,000 nodes); the WebGL pictogram stays underneath, and is all that shows while moving */
+      context.beginPath();
+      context.arc(data.x, data.y, data.size + 1.5, 0, Math.PI * 2);
+      context.fillStyle = "#ffffff";
+      context.fill();
+      var pts = shapePoints(data.shapeName);
+      context.beginPath();
+      if (pts) {
+        pts.forEach(function (pt, i) {
+          var px = data.x + pt[0] * data.size, py = data.y + pt[1] * data.size;
+          if (i) context.lineTo(px, py); else context.moveTo(px, py);
+        });
+        context.closePath();
+      } else context.arc(data.x, data.y, data.size, 0, Math.PI * 2);
+      context.fillStyle = data.kindColor;
+      context.fill();
+    }
     if (data.strong || data.selected) {
       context.beginPath();
       context.arc(data.x, data.y, data.size + 3, 0, Math.PI * 2);
@@ -343,7 +364,16 @@ window.statecrimeRenderer = function (ctx) {
     context.fillText(data.label, x, y);
   }
 
-  var renderer = new Sigma(graph, ctx.container, {
+  /* the nodes layer, drawn over several frames, keeps its drawing buffer as the edges' does */
+  var createContext = Sigma.prototype.createWebGLContext;
+  if (big) {
+    Sigma.prototype.createWebGLContext = function (id, options) {
+      return createContext.call(this, id, id === "nodes" ? Object.assign({}, options, {preserveDrawingBuffer: true}) : options);
+    };
+  }
+  var renderer;
+  try {
+  renderer = new Sigma(graph, ctx.container, {
     hideEdgesOnMove: big,
     hideLabelsOnMove: big,
     renderEdgeLabels: false,
@@ -374,6 +404,7 @@ window.statecrimeRenderer = function (ctx) {
         out.forceLabel = true;
         out.zIndex = 2;
         out.glyph = ctx.glyphs[n.shape] || "\u25CF";
+        out.shapeName = n.pseudo ? null : n.shape;
         out.size = Math.max(attrs.size, 9);
         if (nodePrograms.shape && !n.pseudo) {
           out.type = "shape";
@@ -409,6 +440,9 @@ window.statecrimeRenderer = function (ctx) {
       return out;
     }
   });
+  } finally {
+    Sigma.prototype.createWebGLContext = createContext;
+  }
   renderer.on("beforeRender", cancelPicture);
   requestAnimationFrame(function () {
     ctx.onFirstFrame();
@@ -615,10 +649,23 @@ window.statecrimeRenderer = function (ctx) {
       var n = layers.nodes.pass, l = layers.links.pass;
       return {bulkPairs: items(layers.links), drawnPairs: l && !l.sketch ? l.next : 0,
               nodes: items(layers.nodes), drawnNodes: n ? n.next : 0, complete: whole(),
-              passes: picture.passes, lastPassMs: picture.lastPassMs, completeAtMs: picture.completeAtMs};
+              passes: picture.passes, lastPassMs: picture.lastPassMs, completeAtMs: picture.completeAtMs,
+              chunks: (n ? n.chunks : 0) + (l ? l.chunks : 0)};
+    },
+    /* smaller chunks (tests: a graph of a few thousand would otherwise be drawn in one) */
+    tune: function (opts) {
+      if (opts.budgetMs !== undefined) budget.ms = opts.budgetMs;
+      ["nodes", "links"].forEach(function (name) {
+        if (opts.minChunk !== undefined) layers[name].minChunk = opts.minChunk;
+        if (opts.chunk !== undefined) { layers[name].lastN = opts.chunk; layers[name].msPerItem = 1e3; }
+      });
     },
     /* the pairs of the bulk layer, in the order it draws them */
-    bulkOrder: function () { return bulk.order ? bulk.order.map(function (n) { return pairKeys[n]; }) : []; },
+    bulkOrder: function () {
+      return (bulk.order || []).map(function (n) {
+        return {pair: pairKeys[n], from: ctx.nodes[pairSrc[n]].id, to: ctx.nodes[pairTgt[n]].id};
+      });
+    },
     positions: function () {
       var out = {};
       graph.forEachNode(function (id, a) {
