@@ -166,7 +166,7 @@ window.statecrimeRenderer = function (ctx) {
    * first) are drawn, and no links, as sigma's hideEdgesOnMove did: at rest every node
    * and every shown link is drawn (picture() says when). */
   var DIM = "#eef0f2";
-  var budget = {ms: 45};  /* per frame; tests shrink it with tune() */
+  var budget = {ms: 30};  /* per frame; tests shrink it with tune() */
   var bulk = {program: null, dirty: true, order: null};
   var layers = {
     nodes: {program: null, pass: null, msPerItem: 0.003, lastN: 8000, minChunk: 2000, verticesPerItem: 1},
@@ -206,12 +206,12 @@ window.statecrimeRenderer = function (ctx) {
   function items(layer) { return layer.program.verticesCount / layer.verticesPerItem; }
   function pending(layer) { return layer.pass && !layer.pass.sketch && layer.pass.next < items(layer); }
   var pixel = new Uint8Array(4);
-  /* one chunk of a layer, within budget ms; the programs sigma fills one by one (shapes,
+  /* one chunk of a layer, within allowance ms; the programs sigma fills one by one (shapes,
    * arrows, the stand-ins' lines) are drawn again over it */
-  function drawChunk(layer, budget) {
+  function drawChunk(layer, allowance) {
     var prog = layer.program, pass = layer.pass, gl = prog.gl, t = performance.now();
     var n = Math.min(items(layer) - pass.next, 2 * layer.lastN,
-                     Math.max(layer.minChunk, Math.round(budget / layer.msPerItem)));
+                     Math.max(layer.minChunk, Math.round(allowance / layer.msPerItem)));
     if (n > 0) {
       prog.bind();
       if (prog.stale) { prog.bufferData(); prog.stale = false; }
