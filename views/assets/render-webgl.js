@@ -413,6 +413,9 @@ window.statecrimeRenderer = function (ctx) {
         }
       } else if (current.focus) {
         out.color = "#dfe3e6";
+        /* small: zoomed in on a chain, the rest's discs grow with the zoom and (the nodes
+         * layer being above the links') covered the chain's arrows but for slivers */
+        if (big) out.size = Math.min(attrs.size, 1.5);
         out.label = null;
         out.zIndex = 0;
       } else {
