@@ -20,6 +20,13 @@ Two tables, side by side in one run:
 Chromium runs headless with software WebGL (SwiftShader), as in the tests.
 
     python benchmarks/bench_view.py [--canvas 200,1000,2000] [--webgl 5000,50000] [--keep DIR]
+    python benchmarks/bench_view.py --pages OLD.html,NEW.html [--rounds 2]
+
+``--pages`` measures pages already written (``--keep`` keeps them; write the
+old ones with the old code) alternated in one browser: first frame, the whole
+picture (large graphs draw over several frames), the page's main-thread CPU
+(Chrome's thread time) while loading and during the pan and zoom, and the
+pan/zoom's longest task, tasks over 200 ms and their median.
 """
 
 from __future__ import annotations
@@ -166,20 +173,85 @@ def pan_and_zoom(page) -> None:
 
 
 GPU_PROBE = """() => {
-  // How long SwiftShader takes to draw one frame: sigma's draw calls return at once, and
-  // reading one pixel back waits until the frame is drawn (as the software compositor
-  // does for every frame). Once with the edges (a frame at rest), once without (a frame
-  // while moving: hideEdgesOnMove).
+  // How long one sigma render takes until SwiftShader has drawn it: sigma's draw calls return
+  // at once, and reading one pixel back waits until the frame is drawn (as the software
+  // compositor does for every frame). At rest, and as while moving (hideEdgesOnMove). Large
+  // graphs draw only a first chunk in a render (render-webgl.js), the rest in later frames.
   const s = statecrime.adapter.sigma, gl = s.webGLContexts, px = new Uint8Array(4);
-  const wait = (c) => { const t = performance.now(); c.readPixels(0, 0, 1, 1, c.RGBA, c.UNSIGNED_BYTE, px); return performance.now() - t; };
-  wait(gl.edges); wait(gl.nodes);
+  const wait = (c) => c.readPixels(0, 0, 1, 1, c.RGBA, c.UNSIGNED_BYTE, px);
+  const timed = (moving) => {
+    wait(gl.edges); wait(gl.nodes);
+    const t = performance.now();
+    s.mouseCaptor.isMoving = moving; s.render(); s.mouseCaptor.isMoving = false;
+    wait(gl.nodes); wait(gl.edges);
+    return performance.now() - t;
+  };
+  const rest = timed(false), moving = timed(true);
   s.render();
-  const edges = wait(gl.edges), nodes = wait(gl.nodes);
-  s.mouseCaptor.isMoving = true; s.render(); s.mouseCaptor.isMoving = false;
-  const moving = wait(gl.nodes) + wait(gl.edges);
-  s.render();
-  return {edges: edges, nodes: nodes, moving: moving};
+  return {rest: rest, moving: moving};
 }"""
+
+
+def thread_cpu_ms(cdp) -> float:
+    """Main-thread CPU so far, ms: Chrome's TaskDuration counted in thread time, which the
+    machine's load inflates far less than wall time."""
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return 1000 * next(m["value"] for m in metrics if m["name"] == "TaskDuration")
+
+
+WAIT_PICTURE = "() => !statecrime.picture || statecrime.picture().complete"
+PICTURE = "(statecrime.picture ? statecrime.picture() : {})"
+
+
+def measure_page(browser, path: Path) -> dict:
+    """First frame, the whole picture, a scripted pan and zoom: one WebGL page in a fresh tab."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    context.set_offline(True)
+    context.add_init_script(LONG_TASKS)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.statecrime && window.statecrime.settled", timeout=600_000)
+    page.wait_for_function(WAIT_PICTURE, timeout=600_000, polling=50)
+    first, nodes, links, phases, picture = page.evaluate(
+        "() => [statecrime.firstFrameMs, statecrime.nodeCount, statecrime.linkCount,"
+        f" statecrime.phases, {PICTURE}]"
+    )
+    load_cpu = thread_cpu_ms(cdp)
+    page.wait_for_timeout(1000)
+    before = page.evaluate("() => performance.now()")
+    cpu_before = thread_cpu_ms(cdp)
+    pan_and_zoom(page)
+    page.wait_for_function(WAIT_PICTURE, timeout=600_000, polling=50)
+    settle_ms = page.evaluate("(t) => performance.now() - t", before)
+    pan_cpu = thread_cpu_ms(cdp) - cpu_before
+    tasks = page.evaluate("(t) => window.__longTasks.filter(x => x[0] >= t)", before)
+    load_tasks = page.evaluate("(t) => window.__longTasks.filter(x => x[0] < t)", before)
+    rest = page.evaluate(f"() => [statecrime.linkCount, {PICTURE}]")
+    page.wait_for_timeout(500)
+    gpu = page.evaluate(GPU_PROBE)
+    context.close()
+    return {
+        "drawn_nodes": nodes,
+        "drawn_links": links,
+        "mb": path.stat().st_size / 1e6,
+        "first_ms": first,
+        "complete_ms": picture.get("completeAtMs") or first,
+        "load_cpu_ms": load_cpu,
+        "pan_cpu_ms": pan_cpu,
+        "pan_wall_ms": settle_ms,
+        "rest_links": rest[0],
+        "rest_picture": rest[1],
+        "load_task_ms": max((d for _, d in load_tasks), default=0.0),
+        "long_tasks": len(tasks),
+        "max_task_ms": max((d for _, d in tasks), default=0.0),
+        "over_200": sum(1 for _, d in tasks if d > 200),
+        "median_task_ms": sorted(d for _, d in tasks)[len(tasks) // 2] if tasks else 0.0,
+        "phases": phases,
+        "gpu": gpu,
+        "load_avg": os.getloadavg()[0],
+    }
 
 
 def measure_webgl(browser, size: int, workdir: Path) -> dict[str, float]:
@@ -193,37 +265,22 @@ def measure_webgl(browser, size: int, workdir: Path) -> dict[str, float]:
     start = time.perf_counter()
     path = render_html(graph, workdir / f"webgl-{size}.html", renderer="webgl")
     write_s = time.perf_counter() - start
-    context, page = open_page(browser, path)
-    first, nodes, links, phases = page.evaluate(
-        "() => [statecrime.firstFrameMs, statecrime.nodeCount, statecrime.linkCount,"
-        " statecrime.phases]"
-    )
-    page.wait_for_timeout(1000)
-    before = page.evaluate("() => performance.now()")
-    pan_and_zoom(page)
-    tasks = page.evaluate("(t) => window.__longTasks.filter(x => x[0] >= t)", before)
-    load_tasks = page.evaluate("(t) => window.__longTasks.filter(x => x[0] < t)", before)
-    page.wait_for_timeout(500)
-    gpu = page.evaluate(GPU_PROBE)
-    context.close()
-    return {
-        "nodes": size,
-        "edges": graph.number_of_edges(),
-        "drawn_nodes": nodes,
-        "drawn_links": links,
-        "layout_s": layout_s,
-        "write_s": write_s,
-        "mb": path.stat().st_size / 1e6,
-        "first_ms": first,
-        "load_task_ms": max((d for _, d in load_tasks), default=0.0),
-        "long_tasks": len(tasks),
-        "max_task_ms": max((d for _, d in tasks), default=0.0),
-        "over_200": sum(1 for _, d in tasks if d > 200),
-        "median_task_ms": sorted(d for _, d in tasks)[len(tasks) // 2] if tasks else 0.0,
-        "phases": phases,
-        "gpu": gpu,
-        "load_avg": os.getloadavg()[0],
-    }
+    row = measure_page(browser, path)
+    row.update(nodes=size, edges=graph.number_of_edges(), layout_s=layout_s, write_s=write_s)
+    return row
+
+
+def compare_pages(browser, paths: list[Path], rounds: int) -> None:
+    """Pages written before (e.g. from main's code) beside pages of this code, alternated."""
+    print("pages alternated; ms; CPU is the page's main thread (thread time)")
+    print(f"{'page':>40} {'load':>5} {'first':>7} {'whole':>7} {'load CPU':>9} {'pan CPU':>8}"
+          f" {'max task':>9} {'>200':>5} {'median':>7}")
+    for _ in range(rounds):
+        for path in paths:
+            r = measure_page(browser, path)
+            print(f"{str(path)[-40:]:>40} {r['load_avg']:>5.1f} {r['first_ms']:>7.0f} {r['complete_ms']:>7.0f}"
+                  f" {r['load_cpu_ms']:>9.0f} {r['pan_cpu_ms']:>8.0f} {r['max_task_ms']:>9.0f}"
+                  f" {r['over_200']:>5} {r['median_task_ms']:>7.0f}", flush=True)
 
 
 def main() -> None:
@@ -233,10 +290,18 @@ def main() -> None:
     parser.add_argument("--canvas", default="200,1000,2000")
     parser.add_argument("--webgl", default="5000,50000")
     parser.add_argument("--keep", type=Path, default=None, help="keep the HTML files here")
+    parser.add_argument("--pages", default="", help="instead: measure these WebGL pages, alternated")
+    parser.add_argument("--rounds", type=int, default=2, help="with --pages: how many times each")
     args = parser.parse_args()
     chromium = find_chromium()
     if chromium is None:
         raise SystemExit("Chromium is not installed (apt-get install chromium)")
+    if args.pages:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+            compare_pages(browser, [Path(p) for p in args.pages.split(",")], args.rounds)
+            browser.close()
+        return
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="statecrime-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     canvas_sizes = [int(s) for s in args.canvas.split(",") if s]
@@ -277,13 +342,19 @@ def main() -> None:
             f" pan/zoom tasks > 200 ms: {row['over_200']}, median {row['median_task_ms']:.0f} ms;"
             f" load average {row['load_avg']:.1f}"
         )
-    print("\nwebgl: one frame drawn by SwiftShader, ms (edges and nodes layers at rest; nodes only,")
-    print("as while moving), waited for by reading a pixel back")
+    print("\nwebgl: one sigma render until SwiftShader has drawn it, ms (at rest; as while moving),")
+    print("waited for by reading a pixel back; large graphs draw only a first chunk in it, the rest")
+    print("in the frames after (render-webgl.js); the whole picture, ms after navigation start; what")
+    print("is drawn at rest after the pan and zoom; the page's main-thread CPU (thread time), ms")
     for row in webgl:
         gpu = row["gpu"]
         print(
-            f"{row['nodes']:>6}: at rest: edges {gpu['edges']:.0f} + nodes {gpu['nodes']:.0f};"
-            f" moving: {gpu['moving']:.0f}"
+            f"{row['nodes']:>6}: a render at rest {gpu['rest']:.0f}, moving {gpu['moving']:.0f};"
+            f" whole picture at {row['complete_ms']:.0f};"
+            f" at rest after the pan: {row['rest_links']} links,"
+            f" {row['rest_picture'].get('drawnPairs', '-')} of {row['rest_picture'].get('bulkPairs', '-')} bulk pairs,"
+            f" {row['rest_picture'].get('drawnNodes', '-')} nodes;"
+            f" main-thread CPU: load {row['load_cpu_ms']:.0f}, pan and zoom {row['pan_cpu_ms']:.0f}"
         )
         assert row["drawn_nodes"] == row["nodes"] and row["drawn_links"] == row["edges"]
 

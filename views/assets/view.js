@@ -12,7 +12,7 @@
  * window.statecrime is the page's surface for tests and scripts: chains (the
  * listed chains, in order), focus(i), search(text), refresh(), nodeCount and
  * linkCount (what is drawn now), firstFrameMs, expand(hub), setDate(day),
- * positions(), setPositions(map), exportSVG(), exportPNG(), drawn().
+ * positions(), setPositions(map), exportSVG(), exportPNG(), drawn(), picture().
  */
 (function () {
   "use strict";
@@ -357,6 +357,12 @@
   Object.defineProperty(api, "nodeCount", {get: function () { return realCount(drawn().nodes); }});
   Object.defineProperty(api, "linkCount", {get: function () { return realCount(drawn().edges); }});
   api.drawn = drawn;
+  /* whether the picture is whole: a large WebGL graph draws its links over several frames
+   * after each change (render-webgl.js, the bulk layer); the canvas draws at once */
+  api.picture = function () {
+    return adapter.picture ? adapter.picture() : {bulkPairs: 0, drawnPairs: 0, complete: true, passes: 0,
+                                                  lastPassMs: null, completeAtMs: null};
+  };
 
   function describeView() {
     var d = drawn();
