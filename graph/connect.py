@@ -82,6 +82,7 @@ def open_store(
                 server_limit=server_limit,
                 read_timeout=read_timeout,
                 bulk=EmbeddedBulk(server.database),
+                in_process=server.database,
             )
             try:
                 store.ensure_schema()

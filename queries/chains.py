@@ -44,15 +44,14 @@ networkx answer):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
-
-from neo4j import ManagedTransaction, unit_of_work
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from statecrime.graph import domain
 from statecrime.graph.cypher import declare
 from statecrime.graph.grading import Grading
 from statecrime.graph.network import to_networkx
+from statecrime.graph.read_rows import Run, gc_paused, read_transaction
 from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
 from statecrime.queries.evidence import Hop, Route, attach
@@ -167,8 +166,6 @@ _END_SET = frozenset(END_TYPES)
 _TASKING_SET = frozenset(domain.TASKING_TYPES)
 
 
-_T = TypeVar("_T")
-
 
 class ChainFilterError(ValueError):
     """A filter value the chain search cannot use (bad grading, date, country...)."""
@@ -243,27 +240,28 @@ def find_chains(
     first = (START_TEXT, {"state": state}) if state is not None else (EVERY_STATE_START_TEXT, {})
     nodes: dict[str, dict[str, Any]] = {}
 
-    def search(tx: ManagedTransaction) -> tuple[list[str], dict[str, list[_Step]]]:
+    def search(run: Run) -> tuple[list[str], dict[str, list[_Step]]]:
         nodes.clear()  # a retried transaction starts again
         starts = {}
-        for element, *props in tx.run(first[0].text, first[1]).values():
+        for element, *props in run(first[0].text, first[1]):
             nodes[props[0]] = _node(*props)
             starts[props[0]] = element
-        graph = reach(tx, starts, max_hops, params["minGrading"], params["asOf"], nodes)
+        graph = reach(run, starts, max_hops, params["minGrading"], params["asOf"], nodes)
         return sorted(starts), graph
 
-    ids, graph = _read(store, search)
-    country, crime_type = params["targetCountry"], params["crime"]
-    found = [
-        (sort_key, chain)
-        for start in ids  # one chain key per path, and every path starts at one state
-        for sort_key, chain in enumerate_chains(graph, nodes, start, max_hops)
-        if (not country or chain.nodes[-1]["country"] == country)
-        and (not crime_type or any(crime_type in n["crimeTypes"] for n in chain.nodes))
-    ]
-    found.sort(key=lambda pair: pair[0])
-    ordered = [chain for _key, chain in (found if limit is None else found[:limit])]
-    attach_evidence(store, ordered)
+    with gc_paused():
+        ids, graph = read_transaction(store, search)
+        country, crime_type = params["targetCountry"], params["crime"]
+        found = [
+            (sort_key, chain)
+            for start in ids  # one chain key per path, and every path starts at one state
+            for sort_key, chain in enumerate_chains(graph, nodes, start, max_hops)
+            if (not country or chain.nodes[-1]["country"] == country)
+            and (not crime_type or any(crime_type in n["crimeTypes"] for n in chain.nodes))
+        ]
+        found.sort(key=lambda pair: pair[0])
+        ordered = [chain for _key, chain in (found if limit is None else found[:limit])]
+        attach_evidence(store, ordered)
     return ordered
 
 
@@ -325,7 +323,7 @@ _FULL, _ACT = 2, 1
 
 
 def reach(
-    tx: ManagedTransaction,
+    run: Run,
     starts: dict[str, str],
     max_hops: int,
     min_grading: str | None,
@@ -350,16 +348,18 @@ def reach(
         todo = {n: mode for n, mode in frontier.items() if expanded.get(n, 0) < mode}
         if not todo:
             break
-        rows = tx.run(
+        rows = run(
             HOP_TEXT.text,
-            frontier=[
-                {"node": elements[n], "id": n, "act": mode == _ACT}
-                for n, mode in sorted(todo.items())
-            ],
-            minGrading=min_grading,
-            asOf=as_of,
-            **_HOP_TYPES,
-        ).values()
+            {
+                "frontier": [
+                    {"node": elements[n], "id": n, "act": mode == _ACT}
+                    for n, mode in sorted(todo.items())
+                ],
+                "minGrading": min_grading,
+                "asOf": as_of,
+                **_HOP_TYPES,
+            },
+        )
         for n, mode in todo.items():
             expanded[n] = mode
             graph[n] = []  # refetched whole when a node once expanded for acts needs every type
@@ -456,16 +456,6 @@ def _hop(step: _Step, here: str) -> Hop:
         note=note,
         sources=[{"id": s} for s in sources or []],
     )
-
-
-def _read(store: Store, work: Callable[[ManagedTransaction], _T]) -> _T:
-    """Run ``work`` in one managed read transaction, as :meth:`Store.read` runs a statement:
-    the same server limit and timeout. The search's hops share it (and so one snapshot,
-    and the element ids each hop hands the next), and read rows as lists, not dicts: the
-    driver's dict export was a third of a hub state's chain search (py-spy)."""
-    seconds = store.limit(None)
-    with store.bounded(seconds), store.session() as session:
-        return session.execute_read(unit_of_work(timeout=seconds)(work))
 
 
 def attach_evidence(store: Store, chains: list[Chain]) -> None:

@@ -24,10 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from neo4j import ManagedTransaction, unit_of_work
-
 from statecrime.graph import domain
 from statecrime.graph.cypher import declare
+from statecrime.graph.read_rows import Run, gc_paused, read_transaction
 from statecrime.graph.store import Store
 
 MAX_HOPS = 10
@@ -140,8 +139,8 @@ def shortest_paths(
     """
     text = LEVEL_TEXTS[through_context].text
 
-    def search(tx: ManagedTransaction) -> list[dict[str, Any]]:
-        ends = {row[1]: row for row in tx.run(_ENDS.text, ids=[source, target]).values()}
+    def search(run: Run) -> list[dict[str, Any]]:
+        ends = {row[1]: row for row in run(_ENDS.text, {"ids": [source, target]})}
         if source not in ends or target not in ends or source == target:
             return []
         nodes = {
@@ -161,16 +160,15 @@ def shortest_paths(
                 for i in moving
                 for n, e in sorted(sides[i].frontier.items())
             ]
-            rows = tx.run(text, frontier=frontier).values()
+            rows = run(text, {"frontier": frontier})
             for i in moving:
                 sides[i].expand([r[1:] for r in rows if r[0] == i], nodes, i == 1)
             if any(n in b.dist for n in a.dist):
                 return _paths(a, b, nodes)
         return []
 
-    seconds = store.limit(None)
-    with store.bounded(seconds), store.session() as session:
-        return session.execute_read(unit_of_work(timeout=seconds)(search))
+    with gc_paused():
+        return read_transaction(store, search)
 
 
 def _paths(a: _Side, b: _Side, nodes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
