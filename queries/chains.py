@@ -125,10 +125,8 @@ MATCH (a){arrow.format(types="|".join(types))}(b:Entity)
 WHERE (NOT row.act OR type(r) IN $actTypes)
   AND {_GRADED}
   AND {_IN_FORCE}
-RETURN row.id AS here, type(r) AS type, {str(forward).lower()} AS forward,
-       {_NODE},
-       r.grading AS grading, r.since AS since, r.until AS until, r.note AS note,
-       r.sources AS sources"""
+RETURN [row.id, type(r), {str(forward).lower()}, elementId(b), b.id, b.kind, b.name, b.country,
+        b.crimeTypes, r.grading, r.since, r.until, r.note, r.sources] AS link"""
 
 
 HOP_TEXT = declare(
@@ -138,7 +136,9 @@ HOP_TEXT = declare(
     "// $minGrading and in force on $asOf. Built from graph/domain.py. The frontier's\n"
     "// nodes are found by the element ids the hop before returned, in the same read\n"
     "// transaction: a direct seek on both engines, 10x cheaper than the id index on the\n"
-    "// embedded store (measured).\n"
+    "// embedded store (measured). Each row is one list (here, type, forward, the other\n"
+    "// node's element id, id, kind, name, country, crimeTypes, then the link's grading,\n"
+    "// since, until, note, sources): a fifth cheaper in-process than as 14 columns.\n"
     + _hop_part("-[r:{types}]->", domain.FORWARD_TYPES, True)
     + "\nUNION ALL"
     + _hop_part("<-[r:{types}]-", domain.BACKWARD_TYPES, False),
@@ -364,7 +364,7 @@ def reach(
             expanded[n] = mode
             graph[n] = []  # refetched whole when a node once expanded for acts needs every type
         frontier = {}
-        for row in rows:
+        for (row,) in rows:
             here, kind, forward, element, other, *node = row[:9]
             if other not in nodes:
                 nodes[other] = _node(other, *node)
