@@ -386,7 +386,9 @@ def enumerate_chains(
     """The maximal chains from ``start`` over ``graph``, by the rules of the module docstring.
 
     Each comes with its sort key (grading, length, key: :meth:`Chain.sort_key`),
-    built along the walk rather than parsed back from the hops.
+    built along the walk rather than parsed back from the hops. The chains through
+    an entity share its dict, and those through a link its :class:`Hop`: a hub
+    state's 11,430 chains at 100k would otherwise copy 57,000 dicts.
     """
     path = [start]
     steps: list[_Step] = []
@@ -423,7 +425,7 @@ def enumerate_chains(
                 path.pop()
         if not extended and proxy:
             chain = Chain(
-                nodes=[dict(nodes[n]) for n in path],
+                nodes=[nodes[n] for n in path],  # one dict per entity, shared like the hops
                 hops=[hop(step, here) for step, here in zip(steps, path, strict=False)],
             )
             yield (letter + digit, len(steps), key), chain
