@@ -5,7 +5,9 @@ directed query per hop (:data:`HOP_TEXT`: the frontier's ids UNWOUND and looked
 up through the unique id index, FORWARD types followed out of each node and
 BACKWARD types into it, the grading and date filters applied in the query).
 That gathers only the links a chain could cross from the start; the maximal
-chains are then enumerated over them here, in Python, by the rules below.
+chains are then enumerated over them here, in Python, by the rules below. On the
+embedded store the hops are read in-process, not over Bolt
+(:mod:`statecrime.graph.read_rows`); on Neo4j over Bolt, the same texts.
 ``queries/chains.cypher`` states the same rules as one Cypher statement for
 analysts (and stays in the catalogue, tested to give the same chains); it is not
 what ``find_chains`` runs, because an engine answering it enumerates every path
@@ -164,7 +166,6 @@ _HOP_TYPES = {"actTypes": list(domain.ACT_TYPES)}
 _ACT_SET = frozenset(domain.ACT_TYPES)
 _END_SET = frozenset(END_TYPES)
 _TASKING_SET = frozenset(domain.TASKING_TYPES)
-
 
 
 class ChainFilterError(ValueError):
