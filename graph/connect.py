@@ -88,6 +88,7 @@ def open_store(
                 server_limit=server_limit,
                 read_timeout=read_timeout,
                 bulk=_BulkOnDemand(server.database),
+                in_process=server.database,
             )
             try:
                 _ensure_schema_once(store, server.folder)

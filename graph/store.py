@@ -231,6 +231,9 @@ class Store:
     bulk: Any = None
     """The embedded store's in-process writer (:class:`statecrime.graph.bulk.EmbeddedBulk`):
     large loads go through it, in one transaction; ``None`` (Neo4j): every load goes over Bolt."""
+    in_process: Callable[[], Any] | None = None
+    """The embedded store's database in this process (the ``arcadedb`` API), for the searches
+    that read many rows without Bolt (:mod:`statecrime.graph.read_rows`); ``None`` on Neo4j."""
 
     def session(self, **kwargs: Any) -> Session:
         if self.server_limit is not None:

@@ -26,6 +26,7 @@ from statecrime.graph.cypher import declare
 from statecrime.graph.grading import Grading, GradingError
 from statecrime.graph.network import to_networkx
 from statecrime.graph.properties import entity_from_properties, link_from_properties
+from statecrime.graph.read_rows import read_transaction
 from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
 
@@ -120,14 +121,16 @@ def find_around(
         raise ValueError(f"the cap must be at least 1, not {cap}")
     texts = THROUGH_CONTEXT_TEXTS if through_context else TEXTS
     skip = set() if through_context else set(domain.CONTEXT_TYPES)
-    rows = store.read(pick(texts, hops, "--hops"), id=entity_id)
+    text = pick(texts, hops, "--hops").text
+    rows = read_transaction(store, lambda run: run(text, {"id": entity_id}))
     if not rows:
         return None
-    entities = {e.id: e for e in (entity_from_properties(p) for p in rows[0]["entities"])}
+    (found, raw_links), *_ = rows  # RETURN entities, links: read in-process on the embedded store
+    entities = {e.id: e for e in (entity_from_properties(p) for p in found)}
     links = sorted(
         (
             link_from_properties(raw["source"], raw["type"], raw["target"], raw["props"])
-            for raw in rows[0]["links"]
+            for raw in raw_links
         ),
         key=lambda link: link.key,
     )

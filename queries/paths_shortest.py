@@ -24,10 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from neo4j import ManagedTransaction, unit_of_work
-
 from statecrime.graph import domain
 from statecrime.graph.cypher import declare
+from statecrime.graph.read_rows import Run, gc_paused, read_transaction
 from statecrime.graph.store import Store
 
 MAX_HOPS = 10
@@ -51,10 +50,8 @@ def _level_text(through_context: bool) -> str:
     UNWIND $frontier AS row
     MATCH (a) WHERE elementId(a) = row.node
     MATCH (a)-[r:{"|".join(types)}]-(b:Entity)
-    RETURN row.side AS side, row.id AS here, type(r) AS type, startNode(r) = a AS out,
-           elementId(b) AS node, b.id AS id, b.kind AS kind, b.name AS name,
-           b.country AS country, r.grading AS grading, r.since AS since,
-           r.until AS until, r.note AS note, r.sources AS sources
+    RETURN [row.side, row.id, type(r), startNode(r) = a, elementId(b), b.id, elementId(r)]
+           AS link
     """
 
 
@@ -66,7 +63,45 @@ LEVEL_TEXTS = {
     )
     for flag in (True, False)
 }
-"""One level of the search: every link of the crossed types at each frontier node."""
+"""One level of the search: every link of the crossed types at each frontier node, its
+identity only (the link's and the other end's): most rows are never on a shortest path,
+and a level row without properties costs the embedded store a third less (measured). One
+list per row (side, here, type, out, the other end's element id and id, the link's element
+id), which the embedded store hands over more cheaply than as many columns."""
+
+NODES_TEXT = declare(
+    "queries.paths_shortest.nodes",
+    """
+    UNWIND $nodes AS node
+    MATCH (n) WHERE elementId(n) = node
+    RETURN n.id AS id, n.kind AS kind, n.name AS name, n.country AS country
+    """,
+    nodes=["4:00000000-0000-0000-0000-000000000000:0"],
+)
+"""The properties of the entities on the shortest paths, found by element id."""
+
+LINKS_TEXT = declare(
+    "queries.paths_shortest.links",
+    """
+    UNWIND $hops AS hop
+    MATCH (a) WHERE elementId(a) = hop.node
+    MATCH (b) WHERE elementId(b) = hop.other
+    MATCH (a)-[r]-(b)
+    WHERE elementId(r) = hop.link
+    RETURN hop.link AS link, r.grading AS grading, r.since AS since, r.until AS until,
+           r.note AS note, r.sources AS sources
+    """,
+    hops=[
+        {
+            "node": "4:00000000-0000-0000-0000-000000000000:0",
+            "other": "4:00000000-0000-0000-0000-000000000000:1",
+            "link": "5:0:0",
+        }
+    ],
+)
+"""The properties of the links on the shortest paths: each found between its two ends, both
+sought by element id (a link is never sought by its element id alone, which the embedded
+store answers by scanning every link)."""
 
 BOTH_AT_ONCE = 4
 """Both frontiers go out in one query while the larger is at most this many times the
@@ -85,24 +120,22 @@ class _Side:
         self.frontier = {start: element}
         self.level = 0
 
-    def expand(self, rows: list[list[Any]], nodes: dict[str, dict[str, Any]], toward: bool) -> None:
+    def expand(self, rows: list[list[Any]], elements: dict[str, str], toward: bool) -> None:
         """Take one level's rows: the nodes first reached, and every hop that reaches them.
 
         ``toward`` is True for the side searched from the second entity, whose
         paths are read toward it (a link out of the frontier node is then
-        crossed backward).
+        crossed backward). A hop holds the link's element id and its frontier
+        end's until :func:`_with_properties` puts the link's properties in.
+        ``elements`` gains the element id of every node reached.
         """
         self.level += 1
         reached: dict[str, str] = {}
-        for here, kind, out, element, other, *props in rows:
+        for here, kind, out, element, other, link in rows:
             if self.dist.get(other, self.level) < self.level:
                 continue
-            if other not in nodes:
-                kind_, name, country = props[:3]
-                nodes[other] = {"id": other, "kind": kind_, "name": name, "country": country}
             self.dist[other] = self.level
-            reached[other] = element
-            grading, since, until, note, sources = props[3:]
+            reached[other] = elements[other] = element
             source, target = (here, other) if out else (other, here)
             forward = out != toward
             hop = {
@@ -110,11 +143,9 @@ class _Side:
                 "target": target,
                 "type": kind,
                 "direction": "forward" if forward else "backward",
-                "grading": grading,
-                "since": since,
-                "until": until,
-                "note": note,
-                "sources": sources,
+                "link": link,
+                "node": elements[here],
+                "other": element,
             }
             self.back.setdefault(other, []).append((here, hop))
         self.frontier = reached
@@ -140,14 +171,11 @@ def shortest_paths(
     """
     text = LEVEL_TEXTS[through_context].text
 
-    def search(tx: ManagedTransaction) -> list[dict[str, Any]]:
-        ends = {row[1]: row for row in tx.run(_ENDS.text, ids=[source, target]).values()}
+    def search(run: Run) -> list[dict[str, Any]]:
+        ends = {row[1]: row for row in run(_ENDS.text, {"ids": [source, target]})}
         if source not in ends or target not in ends or source == target:
             return []
-        nodes = {
-            i: {"id": i, "kind": row[2], "name": row[3], "country": row[4]}
-            for i, row in ends.items()
-        }
+        elements = {i: row[0] for i, row in ends.items()}
         a, b = _Side(source, ends[source][0]), _Side(target, ends[target][0])
         sides = (a, b)
         while a.level + b.level < MAX_HOPS and a.frontier and b.frontier:
@@ -161,20 +189,19 @@ def shortest_paths(
                 for i in moving
                 for n, e in sorted(sides[i].frontier.items())
             ]
-            rows = tx.run(text, frontier=frontier).values()
+            rows = [row for (row,) in run(text, {"frontier": frontier})]
             for i in moving:
-                sides[i].expand([r[1:] for r in rows if r[0] == i], nodes, i == 1)
+                sides[i].expand([r[1:] for r in rows if r[0] == i], elements, i == 1)
             if any(n in b.dist for n in a.dist):
-                return _paths(a, b, nodes)
+                return _with_properties(run, _paths(a, b), elements)
         return []
 
-    seconds = store.limit(None)
-    with store.bounded(seconds), store.session() as session:
-        return session.execute_read(unit_of_work(timeout=seconds)(search))
+    with gc_paused():
+        return read_transaction(store, search)
 
 
-def _paths(a: _Side, b: _Side, nodes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every shortest path, read off both sides through the nodes of one level."""
+def _paths(a: _Side, b: _Side) -> list[dict[str, Any]]:
+    """Every shortest path, read off both sides through the nodes of one level (ids, hops)."""
     length = min(d + b.dist[n] for n, d in a.dist.items() if n in b.dist)
     cut = min(a.level, length)
     middle = sorted(n for n, d in a.dist.items() if d == cut and b.dist.get(n) == length - cut)
@@ -184,5 +211,28 @@ def _paths(a: _Side, b: _Side, nodes: dict[str, dict[str, Any]]) -> list[dict[st
             for ids_b, hops_b in b.routes(node):
                 ids = ids_a + ids_b[::-1][1:]
                 hops = hops_a + hops_b[::-1]
-                rows.append({"nodes": [nodes[i] for i in ids], "hops": hops})
+                rows.append({"nodes": ids, "hops": hops})
     return rows
+
+
+def _with_properties(
+    run: Run, paths: list[dict[str, Any]], elements: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The paths with their entities' and links' properties, read for them alone.
+
+    A hop shared by several paths is one dict, filled once.
+    """
+    hops = list({id(hop): hop for path in paths for hop in path["hops"]}.values())
+    ids = sorted({i for path in paths for i in path["nodes"]})
+    nodes = {
+        row[0]: dict(zip(("id", "kind", "name", "country"), row, strict=True))
+        for row in run(NODES_TEXT.text, {"nodes": [elements[i] for i in ids]})
+    }
+    wanted = sorted({(hop["node"], hop["other"], hop["link"]) for hop in hops})
+    ends = [{"node": n, "other": o, "link": k} for n, o, k in wanted]
+    links = {row[0]: row[1:] for row in run(LINKS_TEXT.text, {"hops": ends})}
+    for hop in hops:
+        del hop["node"], hop["other"]
+        props = links[hop.pop("link")]
+        hop.update(zip(("grading", "since", "until", "note", "sources"), props, strict=True))
+    return [{"nodes": [nodes[i] for i in path["nodes"]], "hops": path["hops"]} for path in paths]
