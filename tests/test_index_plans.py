@@ -114,11 +114,8 @@ def test_id_lookups_seek_the_index_on_the_embedded_store(store: Store, text) -> 
 
 
 @pytest.fixture(scope="module")
-def filled_store(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Store:
-    """The session's store holding FILLER entities and links, none with a sample id."""
-    from tests.support.stores import wipe
-
-    wipe(store)
+def filler_file(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """FILLER entities and links as a JSONL file, none with a sample id."""
     path = tmp_path_factory.mktemp("filler") / "filler.jsonl"
     lines = [
         {"id": "filler-src", "kind": "Source", "publisher": "tests", "title": "Filler records"}
@@ -138,8 +135,29 @@ def filled_store(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Stor
         for i in range(FILLER)
     ]
     path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
-    load_paths(store, [path])
+    return path
+
+
+@pytest.fixture(scope="module")
+def filled_store(store: Store, filler_file: Any) -> Store:
+    """The session's store holding the filler records."""
+    from tests.support.stores import wipe
+
+    wipe(store)
+    load_paths(store, [filler_file])
     return store
+
+
+@pytest.fixture(scope="module")
+def filled_neo4j(neo4j_store: Store, filler_file: Any) -> Store:
+    """The test Neo4j holding the filler records: its planner chooses by the counts it
+    holds, and on an empty database a label scan costs nothing, so the plans are read
+    where a scan would cost."""
+    from tests.support.stores import wipe
+
+    wipe(neo4j_store)
+    load_paths(neo4j_store, [filler_file])
+    return neo4j_store
 
 
 def _counters(store: Store) -> dict[str, int]:
@@ -183,12 +201,10 @@ def _operators(plan) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("text", _every_lookup(), ids=lambda t: t.name)
-def test_id_lookups_seek_the_index_on_neo4j(neo4j_uri: str, text) -> None:
-    from statecrime.graph.connect import open_store
-
+def test_id_lookups_seek_the_index_on_neo4j(filled_neo4j: Store, text) -> None:
     match = LOOKUP.search(text.text)
     variable = match.group(1) or match.group(2)
-    with open_store(neo4j_uri) as neo4j, neo4j.session() as session:
+    with filled_neo4j.session() as session:
         result = session.run("EXPLAIN " + text.text, text.params)
         result.data()
         operators = _operators(result.consume().plan)
