@@ -143,6 +143,9 @@ class EmbeddedBulk:
         self._vertex_types: dict[str, str] = {}
         self._edge_types: set[str] = set()
         self.threshold = BULK_THRESHOLD
+        self.staged: Any = None
+        """The staging writer (:class:`statecrime.graph.bulk_staged.StagedWriter`, native build):
+        a load writing many records goes through it; ``None``: every load in one transaction."""
 
     @property
     def database(self) -> Any:
@@ -233,6 +236,11 @@ class EmbeddedBulk:
                 stored_links = self._stored_links(wanted)
             with phase("merge"):
                 entities, links = changes(stored, stored_links)
+            if self.staged is not None and self.staged.wanted(len(entities) + len(links), retire):
+                # the same rows, through the engine's bulk writer into a staging copy
+                db.rollback()  # only read in: nothing to undo
+                self.staged.write(entities, links, stored, set(stored_links), after)
+                return
             self._write(entities, links, set(stored), set(stored_links))
             if after is not None:
                 with phase("after the writes"):

@@ -13,7 +13,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from neo4j import Driver, GraphDatabase
@@ -21,7 +21,9 @@ from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 from platformdirs import user_data_dir
 
 from statecrime.graph.bulk import EmbeddedBulk
+from statecrime.graph.bulk_staged import StagedWriter
 from statecrime.graph.embedded import DATABASE_NAME, EmbeddedServer, reader_access
+from statecrime.graph.embedded_builds import NATIVE
 from statecrime.graph.store import Store
 
 # The driver logs a lost connection at ERROR level; with no handler anywhere Python
@@ -83,11 +85,24 @@ def open_store(
                 read_timeout=read_timeout,
                 bulk=EmbeddedBulk(server.database),
             )
+            if server.build == NATIVE:
+                store.bulk.staged = StagedWriter(server, lambda: _reconnect(store, server))
             try:
                 store.ensure_schema()
                 yield store
             finally:
                 store.close()
+
+
+def _reconnect(store: Store, server: EmbeddedServer) -> None:
+    """New drivers for a store whose server was restarted (a staged load was published)."""
+    for driver in (store.driver, store.reader):
+        if driver is not None:
+            with suppress(Exception):
+                driver.close()
+    reader_auth, store.server_limit = reader_access(server)
+    store.driver = GraphDatabase.driver(server.uri, auth=server.auth)
+    store.reader = GraphDatabase.driver(server.uri, auth=reader_auth)
 
 
 CONNECT_ATTEMPTS = 4

@@ -38,6 +38,7 @@ from neo4j import Transaction
 from rigour.names import normalize_name
 
 from statecrime.graph import domain
+from statecrime.graph.bulk_staged import register_bulk_create
 from statecrime.graph.cypher import declare
 from statecrime.graph.model import Entity
 from statecrime.graph.properties import entity_from_properties
@@ -102,6 +103,7 @@ ADD_KEYS = declare(
     """,
     rows=[{"key": "name:x", "entity": "x"}],
 )
+register_bulk_create(ADD_KEYS, "MatchKey", ("key", "entity"))
 CLEAR = declare(
     "match_index.clear",
     "MATCH (m:MatchKey) DELETE m",
