@@ -30,7 +30,7 @@ and the native ``arcadedb``): ``begin``/``commit``/``rollback``, ``query`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -213,6 +213,7 @@ class EmbeddedBulk:
         changes: Changes,
         retire: Sequence[str] = (),
         after: AfterWrite | None = None,
+        known: Mapping[str, Entity] | None = None,
     ) -> None:
         """:meth:`Store.merge_write` in-process: read, merge and write in one transaction.
 
@@ -230,7 +231,10 @@ class EmbeddedBulk:
             for chunk in _chunks(list(retire), READ_CHUNK):
                 db.command("opencypher", bolt.RETIRE_ENTITIES.text, {"ids": list(chunk)})
             with phase("read stored entities", len(ids)):
-                stored = self._stored_entities(ids)
+                if known is None:
+                    stored = self._stored_entities(ids)
+                else:  # read by the caller (the kind checks): see Store.merge_write
+                    stored = {i: known[i] for i in ids if i in known}
             wanted = [(a, t, b) for a, t, b in keys if a in stored and b in stored]
             with phase("read stored links", len(wanted)):
                 stored_links = self._stored_links(wanted)

@@ -241,7 +241,7 @@ def _tighten_store(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     uid = os.getuid()
     database = folder / DATABASE_NAME
-    own = [folder, folder / ".instance.id", database]
+    own = [folder, folder / ".instance.id", folder / staging.LOCK_NAME, database]
     if database.is_dir() and not database.is_symlink():
         own += list(database.rglob("*"))
     for path in own:

@@ -10,6 +10,7 @@ record is read back.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from statecrime.graph.dates import PartialDate
@@ -41,13 +42,37 @@ def entity_from_properties(props: dict[str, Any]) -> Entity:
     return Entity.model_validate(data)
 
 
+LINK_FIELDS = tuple(name for name in Link.model_fields if name not in ("source", "type", "target"))
+"""A link's fields that become properties, in the model's order."""
+
+
+@lru_cache(maxsize=65_536)
+def _first_day(text: str) -> str:
+    return PartialDate(text).first
+
+
+@lru_cache(maxsize=65_536)
+def _last_day(text: str) -> str:
+    return PartialDate(text).last
+
+
 def link_properties(link: Link) -> dict[str, Any]:
-    """The relationship properties of a link (its key is the relationship itself)."""
-    props = link.model_dump(exclude_none=True, exclude={"source", "type", "target"})
+    """The relationship properties of a link (its key is the relationship itself).
+
+    The fields that are set, as ``model_dump(exclude_none=True)`` gives them (lists
+    copied), read directly: a load of millions of links calls this once a link,
+    and loads repeat the same few dates (each one's first and last day is worked
+    out once).
+    """
+    props: dict[str, Any] = {}
+    for name in LINK_FIELDS:
+        value = getattr(link, name)
+        if value is not None:
+            props[name] = list(value) if type(value) is list else value
     if link.since:
-        props["sinceFirst"] = PartialDate(link.since).first
+        props["sinceFirst"] = _first_day(link.since)
     if link.until:
-        props["untilLast"] = PartialDate(link.until).last
+        props["untilLast"] = _last_day(link.until)
     return props
 
 
