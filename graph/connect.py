@@ -13,8 +13,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from statecrime.graph.embedded import (
     EmbeddedServer,
     reader_access,
 )
+from statecrime.graph.embedded_builds import NATIVE
 from statecrime.graph.store import CONSTRAINT_ENTITY_ID, INDEX_ENTITY_NAME, Store
 
 # The driver logs a lost connection at ERROR level; with no handler anywhere Python
@@ -90,6 +91,8 @@ def open_store(
                 bulk=_BulkOnDemand(server.database),
                 in_process=server.database,
             )
+            if server.build == NATIVE:
+                store.bulk.staged_by = _staged_writer(store, server)
             try:
                 _ensure_schema_once(store, server.folder)
                 yield store
@@ -142,15 +145,43 @@ class _BulkOnDemand:
     def __init__(self, open_database: Any) -> None:
         self._open_database = open_database
         self._bulk: Any = None
+        self.staged_by: Callable[[], Any] | None = None
+        """Makes the writer's staging writer (the native build), when the writer is made."""
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in ("_bulk", "_open_database"):
+        if name.startswith("__") or name in ("_bulk", "_open_database", "staged_by"):
             raise AttributeError(name)
         if self._bulk is None:
             from statecrime.graph.bulk import EmbeddedBulk
 
-            self._bulk = EmbeddedBulk(self._open_database)
+            bulk = EmbeddedBulk(self._open_database)
+            if self.staged_by is not None:
+                bulk.staged = self.staged_by()
+            self._bulk = bulk
         return getattr(self._bulk, name)
+
+
+def _staged_writer(store: Store, server: EmbeddedServer) -> Callable[[], Any]:
+    """What makes the staging writer of ``store`` (:mod:`statecrime.graph.bulk_staged`, which
+    imports the models: made with the in-process writer, when a load first needs it)."""
+
+    def make() -> Any:
+        from statecrime.graph.bulk_staged import StagedWriter
+
+        return StagedWriter(server, lambda: _reconnect(store, server))
+
+    return make
+
+
+def _reconnect(store: Store, server: EmbeddedServer) -> None:
+    """New drivers for a store whose server was restarted (a staged load was published)."""
+    for driver in (store.driver, store.reader):
+        if driver is not None:
+            with suppress(Exception):
+                driver.close()
+    reader_auth, store.server_limit = reader_access(server)
+    store.driver = GraphDatabase.driver(server.uri, auth=server.auth)
+    store.reader = GraphDatabase.driver(server.uri, auth=reader_auth)
 
 
 CONNECT_ATTEMPTS = 4

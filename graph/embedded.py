@@ -46,12 +46,13 @@ import stat
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn
 
 from statecrime import interrupts
-from statecrime.graph import embedded_access, embedded_builds
+from statecrime.graph import embedded_access, embedded_builds, staging
 from statecrime.graph.embedded_access import (
     FILE_IMPORT_ENV,
     READER_USER,
@@ -246,7 +247,8 @@ def _tighten_store(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     uid = os.getuid()
     database = folder / DATABASE_NAME
-    own = [folder, folder / ".instance.id", folder / SCHEMA_MARK, database]
+    own = [folder, folder / ".instance.id", folder / SCHEMA_MARK, folder / staging.LOCK_NAME]
+    own.append(database)
     if database.is_dir() and not database.is_symlink():
         own += list(database.rglob("*"))
     for path in own:
@@ -324,6 +326,8 @@ class EmbeddedServer:
         self._database: Any = None
         self._private_dir: Path | None = None
         self._umask_held = False
+        self._lock: int | None = None
+        """The store's lock (:func:`statecrime.graph.staging.hold_lock`), held while started."""
 
     @property
     def uri(self) -> str:
@@ -374,6 +378,13 @@ class EmbeddedServer:
         _private_umask_on()
         self._umask_held = True
         _tighten_store(self.folder)
+        if self._lock is None:
+            try:
+                self._lock = staging.hold_lock(self.folder)
+            except staging.StoreInUse:
+                self._cleanup()
+                raise EmbeddedStoreError(self._in_use()) from None
+            staging.recover(self.folder)  # what a killed load left: see statecrime.graph.staging
         self._private_dir = Path(tempfile.mkdtemp(prefix="server-", dir=process_private_dir()))
         os.chmod(self._private_dir, 0o700)
         if server_class is None:
@@ -385,8 +396,9 @@ class EmbeddedServer:
             except embedded_builds.BuildError as exc:
                 raise EmbeddedStoreError(str(exc)) from exc
         embedded_access.write_security(self._private_dir, self.password, self.reader_password)
-        self.bolt_port = _free_port()
-        self.http_port = _free_port()
+        # a restart (see stopped()) keeps the ports: the drivers' address stays right
+        self.bolt_port = self.bolt_port or _free_port()
+        self.http_port = self.http_port or _free_port()
         config = {
             "host": "127.0.0.1",
             "http_port": self.http_port,
@@ -413,16 +425,43 @@ class EmbeddedServer:
             detail = embedded_builds.chatter_of(chatter)
             self._cleanup()
             if "locked by another process" in str(exc):
-                raise EmbeddedStoreError(
-                    f"the store in {self.folder} is in use by another process: an embedded "
-                    "store opens in one process at a time. Wait for the other statecrime "
-                    "command to finish, or pass another --store."
-                ) from exc
+                raise EmbeddedStoreError(self._in_use()) from exc
             raise EmbeddedStoreError(
                 f"could not start the embedded store in {self.folder}: {exc}"
                 + (f"\n{detail}" if detail else "")
             ) from exc
         self._open_database()
+
+    def _in_use(self) -> str:
+        return (
+            f"the store in {self.folder} is in use by another process: an embedded "
+            "store opens in one process at a time. Wait for the other statecrime "
+            "command to finish, or pass another --store."
+        )
+
+    @contextlib.contextmanager
+    def stopped(self) -> Iterator[Path]:
+        """The server stopped for the block (its database closed), then started again.
+
+        For publishing a staging database (:mod:`statecrime.graph.staging`): the
+        block gets the store folder. The store stays locked throughout, and the
+        server comes back on the same ports with the same users, and the settings
+        every open applies (:func:`embedded_access.apply_open_settings`); drivers
+        must reconnect (their connections were to the stopped server).
+        """
+        with interrupts.deferred():
+            self._database = None
+            self.command_timeout = None
+            server, self._server = self._server, None
+            if server is not None:
+                server.stop()
+            self._cleanup(keep_lock=True)
+        try:
+            yield self.folder
+        finally:
+            with interrupts.deferred():
+                self._prepare()
+                self._launch()
 
     def sever_connections(self) -> None:
         """Cut every connection this process has to the server (a signal came)."""
@@ -459,13 +498,16 @@ class EmbeddedServer:
             atexit.unregister(self.stop)
         self._cleanup()
 
-    def _cleanup(self) -> None:
+    def _cleanup(self, keep_lock: bool = False) -> None:
         if self._private_dir is not None:
             shutil.rmtree(self._private_dir, ignore_errors=True)
             self._private_dir = None
         if self._umask_held:
             self._umask_held = False
             _private_umask_off()
+        if self._lock is not None and not keep_lock:
+            staging.release_lock(self._lock)
+            self._lock = None
 
     def __enter__(self) -> EmbeddedServer:
         return self.start()

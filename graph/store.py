@@ -12,7 +12,7 @@ read inside that same transaction (:meth:`Store.merge_write`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -350,6 +350,7 @@ class Store:
         changes: Changes,
         retire: Sequence[str] = (),
         after: AfterWrite | None = None,
+        known: Mapping[str, Entity] | None = None,
     ) -> None:
         """Read the stored records, merge and write, all in one write transaction.
 
@@ -361,11 +362,16 @@ class Store:
         Entities and links not stored are created (CREATE), stored ones updated.
         ``retire`` lists nodes that entity resolution merged away: removed first,
         with their links (the batch holds those links re-pointed to the survivor).
+
+        ``known``: the stored entities among ``entity_ids`` (all of them that are
+        stored), read before by the caller. Only the embedded in-process path uses
+        it (one process holds that store, so nothing can change in between): a
+        reload then reads the stored entities once, not again here.
         """
         ids = sorted(set(entity_ids))
         keys = link_keys if isinstance(link_keys, Sequence) else list(link_keys)
         if self.bulk is not None and len(ids) + len(keys) >= self.bulk.threshold:
-            self.bulk.merge_write(ids, keys, changes, retire, after)
+            self.bulk.merge_write(ids, keys, changes, retire, after, known)
             return
         link_keys = keys
         with self.session() as session:

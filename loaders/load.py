@@ -172,12 +172,16 @@ def load_paths(
         report.entities, report.sources, report.links = fresh.entities, fresh.sources, fresh.links
         return made
 
+    # the stored entities the kind checks read are every stored one the load names; they
+    # stand for the write's own read unless resolution merged or split (it changes them)
+    pristine = not (retired or unlinked or report.merged)
     store.merge_write(
         [*batch.entities, *(end for key in batch.links for end in (key[0], key[2]))],
         batch.links,
         changes,
         retire=retired,
         after=lambda tx, before, written: _after_write(tx, before, written, retired, unlinked),
+        known=stored if pristine else None,
     )
     on_progress("done", 4, 4)
     return report

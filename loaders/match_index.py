@@ -38,9 +38,10 @@ from neo4j import Transaction
 from rigour.names import normalize_name
 
 from statecrime.graph import domain
+from statecrime.graph.bulk_staged import register_bulk_create
 from statecrime.graph.cypher import declare
 from statecrime.graph.model import Entity
-from statecrime.graph.properties import entity_from_properties
+from statecrime.graph.properties import entity_from_properties, entity_properties
 from statecrime.graph.store import Store
 
 INDEX_VERSION = 1
@@ -102,6 +103,7 @@ ADD_KEYS = declare(
     """,
     rows=[{"key": "name:x", "entity": "x"}],
 )
+register_bulk_create(ADD_KEYS, "MatchKey", ("key", "entity"))
 CLEAR = declare(
     "match_index.clear",
     "MATCH (m:MatchKey) DELETE m",
@@ -180,13 +182,28 @@ def is_ready(store: Store) -> bool:
     return bool(rows) and rows[0]["version"] == INDEX_VERSION
 
 
+MATCHING_FIELDS = ("id", "kind", "name", "aliases", "country", "identifiers")
+"""The properties :data:`CANDIDATES_BY_ID` returns."""
+
+
+def matching_part(entity: Entity) -> Entity:
+    """What :data:`CANDIDATES_BY_ID` returns of a stored entity, from the whole record."""
+    props = entity_properties(entity)
+    return _entity({name: props[name] for name in MATCHING_FIELDS if name in props})
+
+
 def candidates(
-    store: Store, entities: Iterable[Entity], also_ids: Iterable[str] = ()
+    store: Store,
+    entities: Iterable[Entity],
+    also_ids: Iterable[str] = (),
+    known: Mapping[str, Entity] | None = None,
 ) -> list[Entity]:
     """The stored entities that could match ``entities``, and those that could match
     them in turn, until none is new: what the whole-store read would have found for
     any cluster that holds one of ``entities``. Matching fields only (see
     :data:`CANDIDATES_BY_ID`). ``also_ids`` are fetched too (ids a judgement names).
+    ``known``: stored entities read whole before (the load's kind checks); those
+    found among them are not read again (a reload names every stored entity).
     """
     found: dict[str, Entity] = {}
     keys: set[str] = set()
@@ -206,13 +223,24 @@ def candidates(
         new_ids = sorted(ids - asked_ids - set(found))
         asked_ids.update(ids)
         ids = set()
-        for start in range(0, len(new_ids), BATCH):
-            for row in store.read(CANDIDATES_BY_ID, ids=new_ids[start : start + BATCH]):
+        read: dict[str, Entity] = {}
+        unread = [i for i in new_ids if known is None or i not in known]
+        for start in range(0, len(unread), BATCH):
+            for row in store.read(CANDIDATES_BY_ID, ids=unread[start : start + BATCH]):
                 entity = _entity(row["props"])
-                found[entity.id] = entity
-                more_keys, more_ids = lookup_keys(entity)
-                keys |= more_keys
-                ids |= more_ids
+                read[entity.id] = entity
+        for entity_id in new_ids:  # in the order the reads alone gave them
+            held = known.get(entity_id) if known is not None else None
+            if held is not None:
+                entity = matching_part(held) if held.kind != domain.SOURCE_KIND else None
+            else:
+                entity = read.get(entity_id)
+            if entity is None:
+                continue
+            found[entity.id] = entity
+            more_keys, more_ids = lookup_keys(entity)
+            keys |= more_keys
+            ids |= more_ids
     return list(found.values())
 
 

@@ -383,7 +383,7 @@ def resolve(
     if match_index.is_ready(store):
         incoming = [n.entity for n in resolver.nodes.values()]
         named = [i for item in judgements.items for i in item.ids]
-        found = match_index.candidates(store, incoming, named)
+        found = match_index.candidates(store, incoming, named, known=stored)
     else:
         found = match_index.all_candidates(store)
     for entity in found:

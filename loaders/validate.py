@@ -95,6 +95,29 @@ def _share_ids(data: dict[str, Any]) -> None:
         data["sources"] = [intern(v) if type(v) is str else v for v in cited]
 
 
+class _SharedFieldSets:
+    """One set object per distinct set of given fields, shared by the records that gave them.
+
+    Why: pydantic keeps, on every model, the set of fields the record gave
+    (``model_fields_set``, which the merge rule reads through
+    ``model_dump(exclude_unset=True)``). A set of five or more names takes 472
+    bytes, a third of a validated link; a load of millions of records holds a
+    few dozen distinct ones. Sharing them halved a validated batch (100,000
+    entities and 289,997 links: 1,418 to 733 bytes a record, tracemalloc). The
+    models are frozen, and pydantic copies the set when it copies a model, so a
+    shared set is never changed.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[frozenset[str], set[str]] = {}
+
+    def __call__(self, record: Any) -> None:
+        given = record.__pydantic_fields_set__
+        held = self._held.setdefault(frozenset(given), given)
+        if held is not given:
+            object.__setattr__(record, "__pydantic_fields_set__", held)
+
+
 def build_batch(
     records: Iterable[RawRecord],
     existing_kinds: Callable[[Iterable[str]], Mapping[str, str]],
@@ -108,8 +131,10 @@ def build_batch(
     problems: list[Problem] = []
     origin: dict[str, Place] = {}
     link_records: list[tuple[Place, Link]] = []
+    share = _SharedFieldSets()
 
     def add_entity(raw: RawRecord, entity: Entity) -> None:
+        share(entity)
         held = batch.entities.get(entity.id)
         if held is None:
             batch.entities[entity.id] = entity
@@ -169,6 +194,7 @@ def build_batch(
                 add_entity(raw, Entity.model_validate(data))
             else:
                 link = Link.model_validate(data)
+                share(link)
                 link_records.append((Place(raw.file, raw.where), link))
         except ValidationError as exc:
             problems.extend(_pydantic_problems(raw, exc))

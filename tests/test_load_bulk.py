@@ -26,7 +26,9 @@ from typing import Any
 
 import pytest
 
+from statecrime.graph import staging
 from statecrime.graph.bulk_phases import PHASES_ENV
+from statecrime.graph.bulk_staged import THRESHOLD_ENV
 from statecrime.graph.connect import open_store
 from statecrime.graph.store import Store
 from statecrime.loaders.load import load_paths
@@ -98,16 +100,26 @@ def _first_and_second(folder: Path) -> tuple[list[Path], Path]:
 
 
 def _load_twice(
-    store: Store, files: list[Path], second: Path, threshold: int, phases: Path
+    store: Store,
+    files: list[Path],
+    second: Path,
+    threshold: int,
+    phases: Path,
+    staged: int = NEVER,
 ) -> dict[str, Any]:
+    """Both loads into an emptied store; ``threshold``: the in-process path's, ``staged``:
+    the staging path's (graph/bulk_staged.py; ``NEVER``: one transaction)."""
     wipe(store)
     held = store.bulk.threshold
+    held_staged = store.bulk.staged.threshold
     store.bulk.threshold = threshold
+    store.bulk.staged.threshold = staged
     try:
         load_paths(store, files)
         load_paths(store, [second])
     finally:
         store.bulk.threshold = held
+        store.bulk.staged.threshold = held_staged
     return snapshot(store)
 
 
@@ -132,10 +144,19 @@ def test_bulk_and_bolt_write_the_same_graph(
     in_process = _load_twice(store, files, second, 0, phases)
     names = _phases(phases)
     assert names.count("write links") == 2, names
-    assert "write links over Bolt" not in names
+    assert "write links over Bolt" not in names and "publish" not in names
+    staged = _load_twice(store, files, second, 0, phases, staged=0)
+    names = _phases(phases)
+    assert names.count("write links") == 2 and names.count("publish") == 2, names
+    assert "commit" not in names and "write links over Bolt" not in names
     assert len(over_bolt["nodes"]) > 2900 and len(over_bolt["links"]) > 4000
     assert in_process["nodes"] == over_bolt["nodes"]
     assert in_process["links"] == over_bolt["links"]
+    assert staged["nodes"] == over_bolt["nodes"]
+    assert staged["links"] == over_bolt["links"]
+    # the store works on after the publications: the readers' user, writes over Bolt
+    with store.reader_session() as session:
+        assert session.run("MATCH (n:Entity) RETURN count(n) AS n").single()["n"] > 2900
     # the second load did what it says: an alias more, a source more, new links
     aliased = [
         n for n in in_process["nodes"] if "Alias of" in " ".join(n["props"].get("aliases", []))
@@ -149,9 +170,9 @@ def test_bulk_and_bolt_write_the_same_graph(
 def test_bulk_load_into_neo4j_gives_the_same_graph(
     store: Store, neo4j_store: Store, tmp_path: Path
 ) -> None:
-    """The same records through the embedded in-process path and into Neo4j over Bolt."""
+    """The same records through the embedded staging path and into Neo4j over Bolt."""
     files, second = _first_and_second(tmp_path)
-    embedded = _load_twice(store, files, second, 0, tmp_path / "p")
+    embedded = _load_twice(store, files, second, 0, tmp_path / "p", staged=0)
     with neo4j_store.session() as session:
         session.run("MATCH (n) DETACH DELETE n").consume()
     load_paths(neo4j_store, files)
@@ -192,22 +213,38 @@ def kill_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     before = _store_snapshot(template)
     after_dir = base / "after"
     shutil.copytree(template, after_dir)
-    run = _run(after_dir, "load", str(records))
+    run = _run(after_dir, "load", str(records), env={THRESHOLD_ENV: str(NEVER)})
     assert run.wait(600) == 0, run.communicate()[1]
     after = _store_snapshot(after_dir)
     assert len(after["nodes"]) > len(before["nodes"]) + 4000
+    # the staging path gives the same store from the same records
+    staged_dir = base / "after-staged"
+    shutil.copytree(template, staged_dir)
+    phases = base / "staged-phases.jsonl"
+    run = _run(staged_dir, "load", str(records), env={THRESHOLD_ENV: "0", PHASES_ENV: str(phases)})
+    assert run.wait(600) == 0, run.communicate()[1]
+    assert "publish" in _phases(phases)
+    assert _store_snapshot(staged_dir) == after
     yield template, records, before, after
 
 
-@pytest.mark.parametrize("moment", ["writing", "committing", "random"])
+@pytest.mark.parametrize(
+    ("path", "moment"),
+    [
+        *(("one transaction", m) for m in ("writing", "committing", "random")),
+        *(("staged", m) for m in ("writing", "committing", "publishing", "random")),
+    ],
+)
 def test_a_bulk_load_killed_at_any_moment_leaves_the_store_before_or_after(
-    kill_case: tuple[Path, Path, Any, Any], tmp_path: Path, moment: str
+    kill_case: tuple[Path, Path, Any, Any], tmp_path: Path, path: str, moment: str
 ) -> None:
     template, records, before, after = kill_case
     folder = tmp_path / "store"
     shutil.copytree(template, folder)
     phases = tmp_path / "phases.jsonl"
-    run = _run(folder, "load", str(records), env={PHASES_ENV: str(phases)})
+    threshold = "0" if path == "staged" else str(NEVER)
+    env = {PHASES_ENV: str(phases), THRESHOLD_ENV: threshold}
+    run = _run(folder, "load", str(records), env=env)
     rng = random.Random()
     deadline = time.monotonic() + 600
 
@@ -215,20 +252,89 @@ def test_a_bulk_load_killed_at_any_moment_leaves_the_store_before_or_after(
         return phases.exists() and f'"{name}"' in phases.read_text()
 
     # "writing": the entities are being written; "committing": every record is written and the
-    # commit has begun (or is about to); "random": any moment after the engine started
-    wait_for = {"writing": "read stored links", "committing": "write links", "random": None}[moment]
+    # commit (or the staging copy's close and publication) has begun or is about to;
+    # "publishing": the staging copy is closed and is being synced and published;
+    # "random": any moment after the engine started
+    wait_for = {
+        "writing": "read stored links",
+        "committing": "write links",
+        "publishing": "close the staging database",
+        "random": None,
+    }[moment]
     while wait_for is not None and not reached(wait_for):
         assert run.poll() is None, f"the load ended before {wait_for!r}: {run.communicate()[1]!r}"
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    time.sleep(rng.uniform(0.0, 0.5 if moment == "committing" else 3.0))
+    time.sleep(rng.uniform(0.0, 0.5 if moment in ("committing", "publishing") else 3.0))
     killed = run.poll() is None
     if killed:
         os.kill(run.pid, signal.SIGKILL)
     run.wait(60)
     got = _store_snapshot(folder)
+    left = sorted(p.name for p in folder.iterdir() if p.name.startswith((".staging", ".replaced")))
+    assert not left, f"the next start left {left}"
     assert got in (before, after), (
         f"killed={killed}: {len(got['nodes'])} nodes and {len(got['links'])} links; "
         f"before {len(before['nodes'])}/{len(before['links'])}, "
         f"after {len(after['nodes'])}/{len(after['links'])}"
     )
+
+
+# --- a publication cut short at each of its steps ---------------------------------------------
+
+
+def _publication_cut_at(step: str, template: Path, after_db: Path, folder: Path) -> None:
+    """``folder``: the store as a load killed at ``step`` of :func:`staging.publish` leaves it."""
+    shutil.copytree(template, folder)
+    staged = folder / staging.STAGING_NAME
+    shutil.copytree(after_db, staged)
+    if step == "staging unfinished":  # killed while writing the copy: no marker yet
+        return
+    (folder / staging.MARKER_NAME).write_text("publish\n")
+    if step == "marker written":
+        return
+    (folder / "statecrime").rename(folder / staging.REPLACED_NAME)
+    if step == "served moved aside":
+        return
+    staged.rename(folder / "statecrime")
+    if step == "staging renamed":
+        return
+    (folder / staging.MARKER_NAME).unlink()  # "marker removed": the replaced copy is left
+
+
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        ("staging unfinished", "before"),
+        ("marker written", "after"),
+        ("served moved aside", "after"),
+        ("staging renamed", "after"),
+        ("marker removed", "after"),
+    ],
+)
+def test_a_publication_cut_short_at_any_step_is_settled_at_the_next_start(
+    kill_case: tuple[Path, Path, Any, Any], tmp_path: Path, step: str, expected: str
+) -> None:
+    """Each state a SIGKILL can leave between the steps of a publication (graph/staging.py),
+    made on disk from real stores, opens as the store before or after the load, and the
+    next start leaves no staging or replaced folder behind."""
+    template, _, before, after = kill_case
+    after_db = template.parent / "after" / "statecrime"
+    folder = tmp_path / "store"
+    _publication_cut_at(step, template, after_db, folder)
+    got = _store_snapshot(folder)
+    assert got == (before if expected == "before" else after)
+    left = sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+    assert left == [".instance.id", staging.LOCK_NAME], left
+
+
+def test_a_store_is_held_by_one_process_at_a_time(kill_case: tuple[Path, Path, Any, Any]) -> None:
+    """While one process holds a store (a load may have its database closed to publish a
+    staging copy), another is refused at once, with the store's usual message."""
+    template = kill_case[0]
+    with open_store(str(template)):
+        other = subprocess.run(
+            [STATECRIME, "--store", str(template), "stats"], capture_output=True, text=True
+        )
+    assert other.returncode != 0
+    assert "in use by another process" in other.stderr
