@@ -30,6 +30,7 @@ from statecrime.graph import staging
 from statecrime.graph.bulk_phases import PHASES_ENV
 from statecrime.graph.bulk_staged import THRESHOLD_ENV
 from statecrime.graph.connect import open_store
+from statecrime.graph.embedded import SCHEMA_MARK
 from statecrime.graph.store import Store
 from statecrime.loaders.load import load_paths
 from tests.support.stores import curated_files, wipe
@@ -325,7 +326,7 @@ def test_a_publication_cut_short_at_any_step_is_settled_at_the_next_start(
     got = _store_snapshot(folder)
     assert got == (before if expected == "before" else after)
     left = sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
-    assert left == [".instance.id", staging.LOCK_NAME], left
+    assert left == sorted([".instance.id", staging.LOCK_NAME, SCHEMA_MARK]), left
 
 
 def test_a_store_is_held_by_one_process_at_a_time(kill_case: tuple[Path, Path, Any, Any]) -> None:
