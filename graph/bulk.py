@@ -30,7 +30,7 @@ and the native ``arcadedb``): ``begin``/``commit``/``rollback``, ``query`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +99,24 @@ PROBE_RELATIONS = {
     for name in domain.RELATIONS
 }
 """Makes a relation's edge type, the same way."""
+
+
+def made_vertex_type(
+    kind: str, known: Callable[[], Collection[str]], probe: Callable[[str], Any], where: str
+) -> str:
+    """The engine's vertex type for ``kind``, made by its probe if ``known()`` lacks it.
+
+    ArcadeDB keeps a node of several labels in a type named by its labels, sorted
+    and joined by ``~`` (``Entity~State``, ``Agency~Entity``), whose supertypes are
+    the labels. ``where`` names the database in the error if the probe made none.
+    """
+    label = domain.ENTITY_KINDS[kind].label
+    name = "~".join(sorted((domain.ENTITY_LABEL, label)))
+    if name not in known():
+        probe(PROBE_KINDS[kind].text)
+        if name not in known():
+            raise RuntimeError(f"{where} made no type {name!r} for {kind}")
+    return name
 
 
 class _InProcessResult:
@@ -175,21 +193,12 @@ class EmbeddedBulk:
             self.database.rollback()
 
     def vertex_type(self, kind: str) -> str:
-        """The vertex type Cypher's ``CREATE (n:Entity:Kind)`` writes to, made if missing.
-
-        ArcadeDB keeps a node of several labels in a type named by its labels,
-        sorted and joined by ``~`` (``Entity~State``, ``Agency~Entity``), whose
-        supertypes are the labels.
-        """
+        """The vertex type Cypher's ``CREATE (n:Entity:Kind)`` writes to, made if missing
+        (:func:`made_vertex_type`)."""
         held = self._vertex_types.get(kind)
         if held is not None:
             return held
-        label = domain.ENTITY_KINDS[kind].label
-        name = "~".join(sorted((domain.ENTITY_LABEL, label)))
-        if name not in self._type_names():
-            self._probe(PROBE_KINDS[kind].text)
-            if name not in self._type_names():
-                raise RuntimeError(f"the embedded store made no type {name!r} for {kind}")
+        name = made_vertex_type(kind, self._type_names, self._probe, "the embedded store")
         self._vertex_types[kind] = name
         return name
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -161,16 +161,8 @@ class StagedTransaction:
                 finally:
                     gb.close()
             return _InProcessResult([])
-        db = self._database
-        db.begin()
-        try:
+        with _one_transaction(self._database) as db:
             found = db.command("opencypher", text, merged).to_list()
-            db.commit()
-        except BaseException:
-            with suppress(Exception):
-                if db.is_transaction_active():
-                    db.rollback()
-            raise
         return _InProcessResult(found)
 
 
@@ -323,10 +315,18 @@ def _in_transaction(db: Any, text: str, name: str, rows: Sequence[Any]) -> None:
     """``text`` over ``rows`` in chunks, in one transaction of the staging database."""
     if not rows:
         return
-    db.begin()
-    try:
+    with _one_transaction(db):
         for chunk in _chunks(rows, UPDATE_CHUNK):
             db.command("opencypher", text, {name: list(chunk)})
+
+
+@contextmanager
+def _one_transaction(db: Any) -> Iterator[Any]:
+    """``db`` inside one transaction of its own: committed when the block ends, rolled back
+    when it raises (an interruption included)."""
+    db.begin()
+    try:
+        yield db
         db.commit()
     except BaseException:
         with suppress(Exception):
@@ -368,15 +368,9 @@ class _Types:
         return held
 
     def _vertex(self, kind: str) -> str:
-        from statecrime.graph.bulk import PROBE_KINDS
+        from statecrime.graph.bulk import made_vertex_type
 
-        label = domain.ENTITY_KINDS[kind].label
-        name = "~".join(sorted((domain.ENTITY_LABEL, label)))
-        if name not in self._known():
-            self._probe(PROBE_KINDS[kind].text)
-            if name not in self._known():
-                raise RuntimeError(f"the staging database made no type {name!r} for {kind}")
-        return name
+        return made_vertex_type(kind, self._known, self._probe, "the staging database")
 
     def edge(self, relation: str) -> str:
         from statecrime.graph.bulk import PROBE_RELATIONS
