@@ -45,12 +45,13 @@ from statecrime.graph.properties import (
     link_from_properties,
     link_properties,
 )
+from statecrime.graph.store import chunked
 
 if TYPE_CHECKING:
     from statecrime.graph.store import AfterWrite, Changes
 
 READ_BATCH = 10_000
-"""Rows per batch moved from the engine (see ``_rows``)."""
+"""Rows per batch moved from the engine (see :func:`json_rows`)."""
 READ_CHUNK = 1000
 """Ids per read statement, as over Bolt."""
 WRITE_CHUNK = 5000
@@ -237,7 +238,7 @@ class EmbeddedBulk:
         db = self.database
         db.begin()
         try:
-            for chunk in _chunks(list(retire), READ_CHUNK):
+            for chunk in chunked(list(retire), READ_CHUNK):
                 db.command("opencypher", bolt.RETIRE_ENTITIES.text, {"ids": list(chunk)})
             with phase("read stored entities", len(ids)):
                 if known is None:
@@ -294,15 +295,15 @@ class EmbeddedBulk:
             return found
         if len(ids) * SCAN_SHARE >= held:
             wanted = set(ids)
-            for row in _rows(db.query("opencypher", SCAN_ENTITIES.text)):
+            for row in json_rows(db.query("opencypher", SCAN_ENTITIES.text)):
                 props = _plain(row.get("props"))
                 if props.get("id") in wanted:
                     entity = entity_from_properties(props)
                     found[entity.id] = entity
             return found
-        for chunk in _chunks(ids, READ_CHUNK):
+        for chunk in chunked(ids, READ_CHUNK):
             query = db.query("opencypher", bolt.FETCH_ENTITIES.text, {"ids": list(chunk)})
-            for row in _rows(query):
+            for row in json_rows(query):
                 entity = entity_from_properties(_plain(row.get("props")))
                 found[entity.id] = entity
         return found
@@ -326,12 +327,13 @@ class EmbeddedBulk:
 
         if len(keys) * SCAN_SHARE >= held:
             wanted = set(keys)
-            for row in _rows(db.query("opencypher", SCAN_LINKS.text)):
+            for row in json_rows(db.query("opencypher", SCAN_LINKS.text)):
                 keep(row, wanted)
             return found
         rows = [{"source": a, "type": t, "target": b} for a, t, b in keys]
-        for chunk in _chunks(rows, READ_CHUNK):
-            for row in _rows(db.query("opencypher", bolt.FETCH_LINKS.text, {"keys": list(chunk)})):
+        for chunk in chunked(rows, READ_CHUNK):
+            query = db.query("opencypher", bolt.FETCH_LINKS.text, {"keys": list(chunk)})
+            for row in json_rows(query):
                 keep(row)
         return found
 
@@ -358,7 +360,7 @@ class EmbeddedBulk:
                     vertex.set(name, value)
                 vertex.save()
                 vertices[entity.id] = vertex
-            for chunk in _chunks(updates, WRITE_CHUNK):
+            for chunk in chunked(updates, WRITE_CHUNK):
                 db.command("opencypher", bolt.UPDATE_ENTITIES.text, {"rows": list(chunk)})
         merges: dict[str, list[dict[str, Any]]] = {}
         with phase("write links", len(links)):
@@ -373,7 +375,7 @@ class EmbeddedBulk:
                 target = vertices.get(link.target) or self._stored_vertex(link.target, vertices)
                 source.new_edge(self.edge_type(link.type), target, **props)
             for relation, rows in merges.items():
-                for chunk in _chunks(rows, WRITE_CHUNK):
+                for chunk in chunked(rows, WRITE_CHUNK):
                     db.command("opencypher", bolt.MERGE_LINKS[relation].text, {"rows": list(chunk)})
 
     def _stored_vertex(self, entity_id: str, cache: dict[str, Any]) -> Any:
@@ -385,7 +387,7 @@ class EmbeddedBulk:
         return vertex
 
 
-def _rows(result: Any) -> Iterator[dict[str, Any]]:
+def json_rows(result: Any) -> Iterator[dict[str, Any]]:
     """The rows of an in-process result as dicts, moved over in JSON batches.
 
     Each batch crosses from the engine as one JSON text, property maps
@@ -404,6 +406,3 @@ def _plain(value: Any) -> dict[str, Any]:
     return dict(value) if value is not None else {}
 
 
-def _chunks(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]

@@ -44,11 +44,19 @@ import orjson
 
 from statecrime import interrupts
 from statecrime.graph import domain, staging
+from statecrime.graph.bulk import (
+    PROBE_ID,
+    PROBE_RELATIONS,
+    _InProcessResult,
+    json_rows,
+    made_vertex_type,
+)
 from statecrime.graph.bulk_phases import phase
 from statecrime.graph.cypher import CypherText, declare
 from statecrime.graph.embedded_access import DATABASE_NAME
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.properties import entity_properties, link_properties
+from statecrime.graph.store import chunked
 
 if TYPE_CHECKING:
     from statecrime.graph.embedded import EmbeddedServer
@@ -125,16 +133,6 @@ def native_op(graph_batch: Any, name: str, payload: dict[str, Any]) -> dict[str,
     )
 
 
-def _chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
-def _rows(result: Any) -> Iterator[dict[str, Any]]:
-    for batch in result.iter_json_batches(10_000):
-        yield from batch
-
-
 class StagedTransaction:
     """What a write hook calls on a driver transaction (``run``), in the staging database.
 
@@ -146,8 +144,6 @@ class StagedTransaction:
         self._database = database
 
     def run(self, text: str, parameters: dict[str, Any] | None = None, **params: Any) -> Any:
-        from statecrime.graph.bulk import _InProcessResult
-
         merged = {**(parameters or {}), **params}
         bulk = _BULK_CREATES.get(text)
         if bulk is not None:
@@ -156,7 +152,7 @@ class StagedTransaction:
             if rows:
                 gb = self._database.graph_batch(commit_every=VERTEX_CHUNK)
                 try:
-                    for chunk in _chunks(rows, VERTEX_CHUNK):
+                    for chunk in chunked(rows, VERTEX_CHUNK):
                         native_op(gb, "create_vertices", {"type": vertex_type, "rows": list(chunk)})
                 finally:
                     gb.close()
@@ -254,7 +250,7 @@ class StagedWriter:
             gb = db.graph_batch(commit_every=VERTEX_CHUNK)
             try:
                 for vertex_type, rows in new.items():
-                    for chunk in _chunks(rows, VERTEX_CHUNK):
+                    for chunk in chunked(rows, VERTEX_CHUNK):
                         made = native_op(
                             gb, "create_vertices", {"type": vertex_type, "rows": list(chunk)}
                         )["rids"]
@@ -287,14 +283,14 @@ class StagedWriter:
                 }
                 - rids.keys()
             )
-            for chunk in _chunks(missing, 1000):
-                for row in _rows(db.query("opencypher", RIDS_OF.text, {"ids": list(chunk)})):
+            for chunk in chunked(missing, 1000):
+                for row in json_rows(db.query("opencypher", RIDS_OF.text, {"ids": list(chunk)})):
                     rids[str(row["id"])] = str(row["rid"])
             gb = db.graph_batch(expected_edge_count=sum(len(group) for group in by_type.values()))
             try:
                 for edge_type, group in by_type.items():
                     # a chunk's properties are made as it is sent: never all of them at once
-                    for chunk in _chunks(group, EDGE_CHUNK):
+                    for chunk in chunked(group, EDGE_CHUNK):
                         native_op(
                             gb,
                             "new_edges",
@@ -316,7 +312,7 @@ def _in_transaction(db: Any, text: str, name: str, rows: Sequence[Any]) -> None:
     if not rows:
         return
     with _one_transaction(db):
-        for chunk in _chunks(rows, UPDATE_CHUNK):
+        for chunk in chunked(rows, UPDATE_CHUNK):
             db.command("opencypher", text, {name: list(chunk)})
 
 
@@ -352,8 +348,6 @@ class _Types:
         return self._names
 
     def _probe(self, text: str) -> None:
-        from statecrime.graph.bulk import PROBE_ID
-
         self._db.begin()
         try:
             self._db.command("opencypher", text, {"a": PROBE_ID, "b": PROBE_ID + "-2"})
@@ -368,13 +362,9 @@ class _Types:
         return held
 
     def _vertex(self, kind: str) -> str:
-        from statecrime.graph.bulk import made_vertex_type
-
         return made_vertex_type(kind, self._known, self._probe, "the staging database")
 
     def edge(self, relation: str) -> str:
-        from statecrime.graph.bulk import PROBE_RELATIONS
-
         if relation not in domain.RELATIONS:
             raise ValueError(f"unknown relation type {relation!r}")
         if relation not in self._known():

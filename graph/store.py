@@ -195,7 +195,8 @@ AfterWrite = Callable[[Transaction, "dict[str, Entity]", "list[Entity]"], None]
 written: entity resolution keeps its match index there (:mod:`loaders.match_index`)."""
 
 
-def _chunks(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[Any]]:
+def chunked(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[Any]]:
+    """``rows`` in consecutive slices of at most ``size`` (one statement's worth each)."""
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
@@ -296,7 +297,7 @@ class Store:
             return self.bulk.fetch_entities(sorted(set(wanted_ids)))  # in-process: no Bolt
         ids = wanted_ids
         found: dict[str, Entity] = {}
-        for chunk in _chunks(sorted(set(ids))):
+        for chunk in chunked(sorted(set(ids))):
             for row in self.read(FETCH_ENTITIES, ids=list(chunk)):
                 entity = entity_from_properties(row["props"])
                 found[entity.id] = entity
@@ -309,7 +310,7 @@ class Store:
             return self.bulk.fetch_links(keys)  # in-process: no Bolt
         found: dict[tuple[str, str, str], Link] = {}
         wanted = [{"source": s, "type": t, "target": o} for s, t, o in keys]
-        for chunk in _chunks(wanted):
+        for chunk in chunked(wanted):
             for row in self.read(FETCH_LINKS, keys=list(chunk)):
                 link = link_from_properties(row["source"], row["type"], row["target"], row["props"])
                 found[link.key] = link
@@ -378,12 +379,12 @@ class Store:
             tx = session.begin_transaction()
             try:
                 if self.engine == "neo4j":
-                    for chunk in _chunks(ids, WRITE_BATCH_SIZE):
+                    for chunk in chunked(ids, WRITE_BATCH_SIZE):
                         tx.run(LOCK_ENTITIES.text, ids=list(chunk)).consume()
-                for chunk in _chunks(list(retire)):
+                for chunk in chunked(list(retire)):
                     tx.run(RETIRE_ENTITIES.text, ids=list(chunk)).consume()
                 stored: dict[str, Entity] = {}
-                for chunk in _chunks(ids):
+                for chunk in chunked(ids):
                     for row in tx.run(FETCH_ENTITIES.text, ids=list(chunk)):
                         entity = entity_from_properties(row["props"])
                         stored[entity.id] = entity
@@ -393,7 +394,7 @@ class Store:
                     if a in stored and b in stored
                 ]
                 stored_links: dict[tuple[str, str, str], Link] = {}
-                for chunk in _chunks(wanted):
+                for chunk in chunked(wanted):
                     for row in tx.run(FETCH_LINKS.text, keys=list(chunk)):
                         link = link_from_properties(
                             row["source"], row["type"], row["target"], row["props"]
@@ -435,10 +436,10 @@ class Store:
             else:
                 creates.setdefault(entity.kind, []).append(row)
         with phase("write entities over Bolt", len(entities)):
-            for chunk in _chunks(updates, WRITE_BATCH_SIZE):
+            for chunk in chunked(updates, WRITE_BATCH_SIZE):
                 tx.run(UPDATE_ENTITIES.text, rows=list(chunk)).consume()
             for kind, rows in creates.items():
-                for chunk in _chunks(rows, WRITE_BATCH_SIZE):
+                for chunk in chunked(rows, WRITE_BATCH_SIZE):
                     tx.run(CREATE_ENTITIES[kind].text, rows=list(chunk)).consume()
         new: dict[str, list[dict[str, Any]]] = {}
         old: dict[str, list[dict[str, Any]]] = {}
@@ -450,7 +451,7 @@ class Store:
         with phase("write links over Bolt", len(links)):
             for texts, groups in ((MERGE_LINKS, old), (CREATE_LINKS, new)):
                 for relation, rows in groups.items():
-                    for chunk in _chunks(rows, WRITE_BATCH_SIZE):
+                    for chunk in chunked(rows, WRITE_BATCH_SIZE):
                         tx.run(texts[relation].text, rows=list(chunk)).consume()
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:

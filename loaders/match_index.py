@@ -42,7 +42,7 @@ from statecrime.graph.bulk_staged import register_bulk_create
 from statecrime.graph.cypher import declare
 from statecrime.graph.model import Entity
 from statecrime.graph.properties import entity_from_properties, entity_properties
-from statecrime.graph.store import Store
+from statecrime.graph.store import Store, chunked
 
 INDEX_VERSION = 1
 """Bumped when :func:`match_keys` changes: a store with an older index rebuilds it."""
@@ -217,16 +217,16 @@ def candidates(
     while keys - asked_keys or ids - asked_ids:
         new_keys, keys = sorted(keys - asked_keys), set()
         asked_keys.update(new_keys)
-        for start in range(0, len(new_keys), BATCH):
-            rows = store.read(LOOKUP, keys=new_keys[start : start + BATCH])
+        for chunk in chunked(new_keys, BATCH):
+            rows = store.read(LOOKUP, keys=chunk)
             ids.update(str(row["id"]) for row in rows)
         new_ids = sorted(ids - asked_ids - set(found))
         asked_ids.update(ids)
         ids = set()
         read: dict[str, Entity] = {}
         unread = [i for i in new_ids if known is None or i not in known]
-        for start in range(0, len(unread), BATCH):
-            for row in store.read(CANDIDATES_BY_ID, ids=unread[start : start + BATCH]):
+        for chunk in chunked(unread, BATCH):
+            for row in store.read(CANDIDATES_BY_ID, ids=chunk):
                 entity = _entity(row["props"])
                 read[entity.id] = entity
         for entity_id in new_ids:  # in the order the reads alone gave them
@@ -285,9 +285,9 @@ def write_keys(
                 continue
             remove.append(entity.id)
         add.extend({"key": k, "entity": entity.id} for k in sorted(keys))
-    for start in range(0, len(remove), BATCH):
-        tx.run(REMOVE_KEYS.text, ids=remove[start : start + BATCH]).consume()
-    for start in range(0, len(add), BATCH):
-        tx.run(ADD_KEYS.text, rows=add[start : start + BATCH]).consume()
+    for chunk in chunked(remove, BATCH):
+        tx.run(REMOVE_KEYS.text, ids=chunk).consume()
+    for chunk in chunked(add, BATCH):
+        tx.run(ADD_KEYS.text, rows=chunk).consume()
     if not complete:
         tx.run(MARK_READY.text, version=INDEX_VERSION).consume()
