@@ -55,18 +55,32 @@ def _hop_cells(hops: Sequence[Hop]) -> list[str]:
 
 
 def chains_output(chains: Sequence[Chain], query: dict[str, Any]) -> Output:
-    rows = [
-        {
-            "#": n,
-            "grading": c.grading,
-            "hops": len(c.hops),
-            "chain": chain_text(c),
-            "ids": " ".join(c.ids),
-            "sources": sorted({line for h in c.hops for line in cite(h.sources)}),
-        }
-        for n, c in enumerate(chains, 1)
-    ]
-    payload = {"query": query, "count": len(chains), "chains": [c.as_dict() for c in chains]}
+    # chains share their entities and hops: each hop's citations and each entity's and
+    # hop's JSON are made once (at 100k a hub's 11,430 chains took 2.4 times the search
+    # to shape when every chain made its own)
+    cited: dict[int, list[str]] = {}
+    shared: dict[int, dict[str, Any]] = {}
+    rows, documents = [], []
+    for n, c in enumerate(chains, 1):
+        document = c.as_dict(shared)
+        documents.append(document)
+        lines = set()
+        for h in c.hops:
+            found = cited.get(id(h))
+            if found is None:
+                found = cited[id(h)] = cite(h.sources)
+            lines.update(found)
+        rows.append(
+            {
+                "#": n,
+                "grading": document["grading"],
+                "hops": len(c.hops),
+                "chain": chain_text(c),
+                "ids": " ".join(node["id"] for node in c.nodes),
+                "sources": sorted(lines),
+            }
+        )
+    payload = {"query": query, "count": len(chains), "chains": documents}
     where = f"from {query['state']}" if query.get("state") else "from every state"
     return Output(
         payload,
