@@ -341,6 +341,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Proxy chains: how a state reaches the actors that act for it, and their targets."""
+        from statecrime.graph.read_rows import gc_paused
         from statecrime.queries.bounded import pick
         from statecrime.queries.chains import TEXTS, check_filters, find_chains
 
@@ -378,8 +379,9 @@ def register(app: typer.Typer) -> None:
             "crime": crime,
             "limit": limit,
         }
-        out = chains_output(found, query)
-        show(ctx, "chains", out)
+        with gc_paused():  # tens of thousands of chains, no cycles: collections only cost
+            out = chains_output(found, query)
+            show(ctx, "chains", out)
         if graph is not None and view is not None:
             from statecrime.views.html import render_html
 

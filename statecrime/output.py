@@ -243,7 +243,10 @@ def plain_table(
     def lines_of(cell: str) -> list[str]:
         found = clean.get(cell)
         if found is None:
-            found = clean[cell] = strip_control_codes(cell).expandtabs(8).split("\n")
+            if cell.isprintable():  # no control code, tab or newline: most cells
+                found = clean[cell] = [cell]
+            else:
+                found = clean[cell] = strip_control_codes(cell).expandtabs(8).split("\n")
         return found
 
     lines = [[lines_of(cell) for cell in row] for row in cells]
