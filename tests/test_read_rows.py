@@ -11,6 +11,7 @@ search there.
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -98,3 +99,17 @@ def test_gc_paused_resumes_only_what_it_paused() -> None:
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+class _Made:
+    """Something a search makes, that can be watched through a weak reference."""
+
+
+def test_what_a_search_leaves_is_freed_and_not_walked_again() -> None:
+    before = gc.get_freeze_count()
+    with gc_paused():
+        made = [_Made() for _ in range(10_000)]
+    assert gc.get_freeze_count() >= before + 10_000  # out of the collector's walks
+    watched = [weakref.ref(x) for x in made]
+    del made  # reference counting still frees them
+    assert all(ref() is None for ref in watched)
