@@ -57,6 +57,11 @@ def flat(value: Any) -> str:
     """One cell: lists joined by '; ', mappings as k=v, None as empty."""
     if value is None:
         return ""
+    kind = type(value)
+    if kind is str:  # most cells; the Mapping check below is an ABC's, slow per cell
+        return value
+    if kind is int:
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Mapping):
