@@ -98,9 +98,16 @@ class Hop:
 
 def attach(store: Store, hops: Sequence[Hop]) -> None:
     """Replace the hops' source stubs by the Source records, fetched in one query."""
-    found = fetch_sources(store, (s["id"] for hop in hops for s in hop.sources))
+    found = fetch_sources(store, {s["id"] for hop in hops for s in hop.sources})
+    shaped: dict[str, dict[str, Any]] = {}  # each source's record made once, copied per hop
     for hop in hops:
-        hop.sources = evidence([s["id"] for s in hop.sources], found)
+        records = []
+        for stub in hop.sources:
+            record = shaped.get(stub["id"])
+            if record is None:
+                record = shaped[stub["id"]] = evidence([stub["id"]], found)[0]
+            records.append(dict(record))
+        hop.sources = records
 
 
 @dataclass
