@@ -9,12 +9,15 @@ rows those queries enumerate).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from statecrime.graph.grading import Grading, worst
 from statecrime.graph.store import Store
 from statecrime.queries.files import query
+
+_LETTERS, _DIGITS = frozenset("ABCDEF"), frozenset("123456")
+"""The letters and digits of a grading as stored, each worse than the one before."""
 
 SOURCE_FIELDS = ("id", "publisher", "title", "date", "url")
 """What a hop's evidence shows of each source, in this order (JSON and tables)."""
@@ -62,6 +65,21 @@ class Hop:
     note: str | None = None
     sources: list[dict[str, Any]] = field(default_factory=list)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The hop as JSON documents show it: :func:`dataclasses.asdict`'s dict, built directly
+        (``asdict`` deep-copies field by field: three quarters of printing 11,430 chains)."""
+        return {
+            "source": self.source,
+            "target": self.target,
+            "type": self.type,
+            "direction": self.direction,
+            "grading": self.grading,
+            "since": self.since,
+            "until": self.until,
+            "note": self.note,
+            "sources": [dict(s) for s in self.sources],
+        }
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Hop:
         """A hop from the map the ``.cypher`` files return for a link."""
@@ -80,9 +98,16 @@ class Hop:
 
 def attach(store: Store, hops: Sequence[Hop]) -> None:
     """Replace the hops' source stubs by the Source records, fetched in one query."""
-    found = fetch_sources(store, (s["id"] for hop in hops for s in hop.sources))
+    found = fetch_sources(store, {s["id"] for hop in hops for s in hop.sources})
+    shaped: dict[str, dict[str, Any]] = {}  # each source's record made once, copied per hop
     for hop in hops:
-        hop.sources = evidence([s["id"] for s in hop.sources], found)
+        records = []
+        for stub in hop.sources:
+            record = shaped.get(stub["id"])
+            if record is None:
+                record = shaped[stub["id"]] = evidence([stub["id"]], found)[0]
+            records.append(dict(record))
+        hop.sources = records
 
 
 @dataclass
@@ -103,6 +128,9 @@ class Route:
 
     @property
     def grading(self) -> str:
+        letters, digits = {h.grading[:1] for h in self.hops}, {h.grading[1:] for h in self.hops}
+        if self.hops and letters <= _LETTERS and digits <= _DIGITS:  # as stored: worst is max
+            return max(letters) + max(digits)
         return str(worst(Grading.parse(hop.grading) for hop in self.hops))
 
     @property
@@ -112,11 +140,25 @@ class Route:
             parts += [hop.type, node]
         return " ".join(parts)
 
-    def as_dict(self) -> dict[str, Any]:
-        """The route as JSON documents show it (see queries/README.md)."""
-        return {
-            "grading": self.grading,
-            "length": len(self.hops),
-            "nodes": [dict(node) for node in self.nodes],
-            "hops": [asdict(hop) for hop in self.hops],
-        }
+    def as_dict(self, shared: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The route as JSON documents show it (see queries/README.md).
+
+        With ``shared``, the entities' and hops' dicts are made once for all the routes
+        given the same mapping (by the identity of the entity dict or hop, which chains
+        share): a document of many chains then holds each once, as it prints the same.
+        """
+        if shared is None:
+            shared = {}
+        nodes = []
+        for node in self.nodes:
+            found = shared.get(id(node))
+            if found is None:
+                found = shared[id(node)] = dict(node)
+            nodes.append(found)
+        hops = []
+        for hop in self.hops:
+            found = shared.get(id(hop))
+            if found is None:
+                found = shared[id(hop)] = hop.as_dict()
+            hops.append(found)
+        return {"grading": self.grading, "length": len(self.hops), "nodes": nodes, "hops": hops}

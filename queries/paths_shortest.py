@@ -5,12 +5,14 @@ statement; analysts paste it, and it stays in the catalogue. What
 :func:`shortest_paths` runs instead is one indexed query per level: the two
 entities are found through the unique id index, then each level expands the
 smaller of the two frontiers by one hop, or both while they are of a size
-(:data:`LEVEL_TEXTS`: the frontier's
-nodes sought by the element ids the level before returned, in one read
-transaction, and the links of the crossed types in either direction). When the
-two searches meet, every shortest path is read off the levels, as
-``allShortestPaths`` gives them: the same entities and links, each parallel link
-its own path. On the embedded store the one statement took 0.5 s between
+(:data:`LEVEL_TEXTS`: the frontier's nodes sought by the element ids the level
+before returned, in one read transaction, and their neighbours across the
+crossed types in either direction, one row per frontier node). When the two
+searches meet, every shortest route of entities is read off the levels, and
+:data:`LINK_TEXTS` reads the links between each two entities next on a route:
+the paths are the routes with each step one of those links, as
+``allShortestPaths`` gives them (the same entities and links, each parallel link
+its own path). On the embedded store the one statement took 0.5 s between
 entities 8 hops apart on 10,000 entities (typed, context not crossed) and grows
 with the graph, while the levels touch only the links of the two frontiers.
 
@@ -21,6 +23,7 @@ up to :data:`MAX_HOPS` hops.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,121 +46,111 @@ _ENDS = declare(
     ids=["evil-corp", "ru"],
 )
 
+_SAMPLE = "4:00000000-0000-0000-0000-000000000000:"
 
-def _level_text(through_context: bool) -> str:
-    types = [t for t in domain.RELATIONS if through_context or t not in domain.CONTEXT_TYPES]
-    return f"""
-    UNWIND $frontier AS row
-    MATCH (a) WHERE elementId(a) = row.node
-    MATCH (a)-[r:{"|".join(types)}]-(b:Entity)
-    RETURN [row.side, row.id, type(r), startNode(r) = a, elementId(b), b.id, elementId(r)]
-           AS link
-    """
+
+def _types(through_context: bool) -> str:
+    return "|".join(t for t in domain.RELATIONS if through_context or t not in domain.CONTEXT_TYPES)
+
+
+def _name(base: str, through_context: bool) -> str:
+    return f"queries.paths_shortest.{base}{'.through_context' if through_context else ''}"
 
 
 LEVEL_TEXTS = {
     flag: declare(
-        f"queries.paths_shortest.level{'.through_context' if flag else ''}",
-        _level_text(flag),
-        frontier=[{"node": "4:00000000-0000-0000-0000-000000000000:0", "id": "ru", "side": 0}],
+        _name("level", flag),
+        f"""
+    UNWIND $frontier AS row
+    MATCH (a) WHERE elementId(a) = row.node
+    MATCH (a)-[:{_types(flag)}]-(b:Entity)
+    WITH row.side AS side, row.node AS node, collect(elementId(b)) AS others
+    RETURN [side, node] + others AS link
+    """,
+        frontier=[{"node": _SAMPLE + "0", "side": 0}],
     )
     for flag in (True, False)
 }
-"""One level of the search: every link of the crossed types at each frontier node, its
-identity only (the link's and the other end's): most rows are never on a shortest path,
-and a level row without properties costs the embedded store a third less (measured). One
-list per row (side, here, type, out, the other end's element id and id, the link's element
-id), which the embedded store hands over more cheaply than as many columns."""
+"""One level of the search: for each frontier node, the element ids of its neighbours
+across the crossed types, one row per node (side, the node, then a neighbour per link, so
+one repeated per parallel link). Most neighbours are never on a shortest path, so a
+level reads no properties and no link; and one row per frontier node, not one per link,
+costs the embedded store a sixth to a ninth of the CPU at a hub group's thousands of links
+(measured at 100k: 9.6 against 85 ms for 4,077 links)."""
 
 NODES_TEXT = declare(
     "queries.paths_shortest.nodes",
     """
     UNWIND $nodes AS node
     MATCH (n) WHERE elementId(n) = node
-    RETURN n.id AS id, n.kind AS kind, n.name AS name, n.country AS country
+    RETURN elementId(n) AS node, n.id AS id, n.kind AS kind, n.name AS name,
+           n.country AS country
     """,
-    nodes=["4:00000000-0000-0000-0000-000000000000:0"],
+    nodes=[_SAMPLE + "0"],
 )
 """The properties of the entities on the shortest paths, found by element id."""
 
-LINKS_TEXT = declare(
-    "queries.paths_shortest.links",
-    """
-    UNWIND $hops AS hop
-    MATCH (a) WHERE elementId(a) = hop.node
-    MATCH (b) WHERE elementId(b) = hop.other
-    MATCH (a)-[r]-(b)
-    WHERE elementId(r) = hop.link
-    RETURN hop.link AS link, r.grading AS grading, r.since AS since, r.until AS until,
-           r.note AS note, r.sources AS sources
+LINK_TEXTS = {
+    flag: declare(
+        _name("links", flag),
+        f"""
+    UNWIND $steps AS step
+    CALL (step) {{ MATCH (a) WHERE elementId(a) = step.node RETURN a }}
+    CALL (step) {{ MATCH (b) WHERE elementId(b) = step.other RETURN b }}
+    MATCH (a)-[r:{_types(flag)}]-(b)
+    RETURN [step.node, step.other, type(r), startNode(r) = a, r.grading, r.since, r.until,
+            r.note, r.sources] AS link
     """,
-    hops=[
-        {
-            "node": "4:00000000-0000-0000-0000-000000000000:0",
-            "other": "4:00000000-0000-0000-0000-000000000000:1",
-            "link": "5:0:0",
-        }
-    ],
-)
-"""The properties of the links on the shortest paths: each found between its two ends, both
-sought by element id (a link is never sought by its element id alone, which the embedded
-store answers by scanning every link)."""
+        steps=[{"node": _SAMPLE + "0", "other": _SAMPLE + "1"}],
+    )
+    for flag in (True, False)
+}
+"""Every link of the crossed types between two entities next on a shortest route, both
+sought by element id, each in a subquery of its own (in one MATCH, Neo4j seeks one end,
+expands every link of it and filters on the other: a hub group's thousands), then the
+links between them (a link is never sought by its element id alone, which the embedded
+store answers by scanning every link); one list per link (the two ends' element ids,
+type, whether it runs from the first, grading, since, until, note, sources)."""
 
 BOTH_AT_ONCE = 4
 """Both frontiers go out in one query while the larger is at most this many times the
 smaller: half the round trips; past it only the smaller moves (a hub's side waits)."""
 
-_Step = tuple[str, dict[str, Any]]
-"""The node one hop nearer the side's start, and the hop as paths_shortest.cypher returns it."""
-
 
 class _Side:
-    """One end's search: distances, the hops that reach each node, the frontier."""
+    """One end's search, by element id: distances, the nodes one level nearer, the frontier."""
 
-    def __init__(self, start: str, element: str) -> None:
+    def __init__(self, start: str) -> None:
         self.dist = {start: 0}
-        self.back: dict[str, list[_Step]] = {start: []}
-        self.frontier = {start: element}
+        self.back: dict[str, dict[str, None]] = {start: {}}
+        self.frontier: list[str] = [start]
         self.level = 0
 
-    def expand(self, rows: list[list[Any]], elements: dict[str, str], toward: bool) -> None:
-        """Take one level's rows: the nodes first reached, and every hop that reaches them.
-
-        ``toward`` is True for the side searched from the second entity, whose
-        paths are read toward it (a link out of the frontier node is then
-        crossed backward). A hop holds the link's element id and its frontier
-        end's until :func:`_with_properties` puts the link's properties in.
-        ``elements`` gains the element id of every node reached.
-        """
+    def expand(self, rows: list[list[Any]]) -> None:
+        """Take one level's rows (the frontier node, then its neighbours): the nodes first
+        reached, and for each the frontier nodes it is reached from."""
         self.level += 1
-        reached: dict[str, str] = {}
-        for here, kind, out, element, other, link in rows:
-            if self.dist.get(other, self.level) < self.level:
-                continue
-            self.dist[other] = self.level
-            reached[other] = elements[other] = element
-            source, target = (here, other) if out else (other, here)
-            forward = out != toward
-            hop = {
-                "source": source,
-                "target": target,
-                "type": kind,
-                "direction": "forward" if forward else "backward",
-                "link": link,
-                "node": elements[here],
-                "other": element,
-            }
-            self.back.setdefault(other, []).append((here, hop))
+        level, dist, back = self.level, self.dist, self.back
+        reached: list[str] = []
+        for here, *others in rows:
+            for other in others:
+                if dist.get(other, level) < level:
+                    continue
+                if other not in dist:
+                    dist[other] = level
+                    back[other] = {}
+                    reached.append(other)
+                back[other][here] = None
         self.frontier = reached
 
-    def routes(self, node: str) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
-        """Every shortest route from this side's start to ``node``: (ids, hops), start first."""
+    def routes(self, node: str) -> Iterator[list[str]]:
+        """Every shortest route of nodes from this side's start to ``node``, start first."""
         if not self.back[node]:
-            yield [node], []
+            yield [node]
             return
-        for previous, hop in self.back[node]:
-            for ids, hops in self.routes(previous):
-                yield [*ids, node], [*hops, hop]
+        for previous in self.back[node]:
+            for route in self.routes(previous):
+                yield [*route, node]
 
 
 def shortest_paths(
@@ -172,67 +165,101 @@ def shortest_paths(
     text = LEVEL_TEXTS[through_context].text
 
     def search(run: Run) -> list[dict[str, Any]]:
-        ends = {row[1]: row for row in run(_ENDS.text, {"ids": [source, target]})}
+        ends = {row[1]: row[0] for row in run(_ENDS.text, {"ids": [source, target]})}
         if source not in ends or target not in ends or source == target:
             return []
-        elements = {i: row[0] for i, row in ends.items()}
-        a, b = _Side(source, ends[source][0]), _Side(target, ends[target][0])
+        a, b = _Side(ends[source]), _Side(ends[target])
         sides = (a, b)
+        degree: dict[str, int] = {}  # links of the crossed types, of each node expanded
         while a.level + b.level < MAX_HOPS and a.frontier and b.frontier:
             small, large = sorted((len(a.frontier), len(b.frontier)))
             if large <= BOTH_AT_ONCE * small and a.level + b.level + 2 <= MAX_HOPS:
                 moving = [0, 1]  # one round trip for two levels while neither side is a hub's
             else:
                 moving = [0] if len(a.frontier) <= len(b.frontier) else [1]
-            frontier = [
-                {"node": e, "id": n, "side": i}
-                for i in moving
-                for n, e in sorted(sides[i].frontier.items())
-            ]
+            frontier = [{"node": e, "side": i} for i in moving for e in sides[i].frontier]
             rows = [row for (row,) in run(text, {"frontier": frontier})]
+            degree.update((row[1], len(row) - 2) for row in rows)
             for i in moving:
-                sides[i].expand([r[1:] for r in rows if r[0] == i], elements, i == 1)
-            if any(n in b.dist for n in a.dist):
-                return _with_properties(run, _paths(a, b), elements)
+                sides[i].expand([r[1:] for r in rows if r[0] == i])
+            if (0 in moving and any(n in b.dist for n in a.frontier)) or (
+                1 in moving and any(n in a.dist for n in b.frontier)
+            ):
+                return _read_paths(run, _routes(a, b), degree, through_context)
         return []
 
     with gc_paused():
         return read_transaction(store, search)
 
 
-def _paths(a: _Side, b: _Side) -> list[dict[str, Any]]:
-    """Every shortest path, read off both sides through the nodes of one level (ids, hops)."""
+def _routes(a: _Side, b: _Side) -> list[list[str]]:
+    """Every shortest route of nodes from a's start to b's, through the nodes of one level."""
     length = min(d + b.dist[n] for n, d in a.dist.items() if n in b.dist)
     cut = min(a.level, length)
-    middle = sorted(n for n, d in a.dist.items() if d == cut and b.dist.get(n) == length - cut)
-    rows = []
-    for node in middle:
-        for ids_a, hops_a in a.routes(node):
-            for ids_b, hops_b in b.routes(node):
-                ids = ids_a + ids_b[::-1][1:]
-                hops = hops_a + hops_b[::-1]
-                rows.append({"nodes": ids, "hops": hops})
-    return rows
+    middle = [n for n, d in a.dist.items() if d == cut and b.dist.get(n) == length - cut]
+    return [
+        route_a + route_b[::-1][1:]
+        for node in middle
+        for route_a in a.routes(node)
+        for route_b in b.routes(node)
+    ]
 
 
-def _with_properties(
-    run: Run, paths: list[dict[str, Any]], elements: dict[str, str]
-) -> list[dict[str, Any]]:
-    """The paths with their entities' and links' properties, read for them alone.
+FEW_LINKS = 100
+"""An end of a step with at most this many links is where its links are read from."""
 
-    A hop shared by several paths is one dict, filled once.
+
+def _outward(u: str, v: str, degree: dict[str, int]) -> tuple[str, str]:
+    """The step's two ends, the one to read its links from first.
+
+    Why: the embedded store reads the links between two entities by going through
+    every link of the first (a hub group's tens of thousands at 1M: 136 ms for a
+    path's 125 steps), whatever the second. Each step has an end the search
+    expanded, whose link count it knows; the other end, never expanded, is most
+    often small (measured: from it, 23 ms for the same steps).
     """
-    hops = list({id(hop): hop for path in paths for hop in path["hops"]}.values())
-    ids = sorted({i for path in paths for i in path["nodes"]})
+    du, dv = degree.get(u), degree.get(v)
+    if du is not None and dv is not None:
+        return (u, v) if du <= dv else (v, u)
+    if du is not None:
+        return (u, v) if du <= FEW_LINKS else (v, u)
+    if dv is not None:
+        return (v, u) if dv <= FEW_LINKS else (u, v)
+    return u, v
+
+
+def _read_paths(
+    run: Run, routes: list[list[str]], degree: dict[str, int], through_context: bool
+) -> list[dict[str, Any]]:
+    """The routes as paths: their entities' properties, and one path per choice of links.
+
+    A step (two entities next on a route) is always in the same order on every
+    route, as each entity's place on a shortest path is its distance from the
+    start; a hop shared by several paths is one dict.
+    """
     nodes = {
-        row[0]: dict(zip(("id", "kind", "name", "country"), row, strict=True))
-        for row in run(NODES_TEXT.text, {"nodes": [elements[i] for i in ids]})
+        row[0]: dict(zip(("id", "kind", "name", "country"), row[1:], strict=True))
+        for row in run(NODES_TEXT.text, {"nodes": sorted({n for r in routes for n in r})})
     }
-    wanted = sorted({(hop["node"], hop["other"], hop["link"]) for hop in hops})
-    ends = [{"node": n, "other": o, "link": k} for n, o, k in wanted]
-    links = {row[0]: row[1:] for row in run(LINKS_TEXT.text, {"hops": ends})}
-    for hop in hops:
-        del hop["node"], hop["other"]
-        props = links[hop.pop("link")]
+    steps = sorted({pair for route in routes for pair in itertools.pairwise(route)})
+    hops: dict[tuple[str, str], list[dict[str, Any]]] = {step: [] for step in steps}
+    wanted = [_outward(u, v, degree) for u, v in steps]
+    rows = run(
+        LINK_TEXTS[through_context].text, {"steps": [{"node": u, "other": v} for u, v in wanted]}
+    )
+    for ((first, second, kind, out, *props),) in rows:
+        start, end = (first, second) if out else (second, first)  # the link runs start -> end
+        step = (first, second) if (first, second) in hops else (second, first)
+        hop = {
+            "source": nodes[start]["id"],
+            "target": nodes[end]["id"],
+            "type": kind,
+            "direction": "forward" if start == step[0] else "backward",
+        }
         hop.update(zip(("grading", "since", "until", "note", "sources"), props, strict=True))
-    return [{"nodes": [nodes[i] for i in path["nodes"]], "hops": path["hops"]} for path in paths]
+        hops[step].append(hop)
+    return [
+        {"nodes": [nodes[n] for n in route], "hops": list(choice)}
+        for route in routes
+        for choice in itertools.product(*(hops[step] for step in itertools.pairwise(route)))
+    ]

@@ -338,6 +338,12 @@ def test_chains_output_formats(graph_store, capsys) -> None:
     assert rows[0] == ["#", "grading", "hops", "chain", "sources"] and len(rows) == 4
     table = _emit(out, OutputFormat.table, "chains", capsys)
     assert "Proxy chains from s1" in table and "State One" in table
+    # a command shapes only what its format prints: each part as when both are made
+    every = chains_output(find_chains(graph_store, state="s1"), {"state": "s1"})
+    body = chains_output(find_chains(graph_store, state="s1"), {"state": "s1"}, table=False)
+    rows = chains_output(find_chains(graph_store, state="s1"), {"state": "s1"}, body=False)
+    assert body.payload == every.payload and len(every.payload["chains"]) > 3 and not body.rows
+    assert rows.rows == every.rows and not rows.payload["chains"]
 
 
 def test_other_outputs_are_json_documents(graph_store, capsys) -> None:
