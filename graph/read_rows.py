@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from neo4j import ManagedTransaction, unit_of_work
 
 from statecrime.graph.store import Store
+from statecrime.startup import in_command
 
 Rows = list[list[Any]]
 Run = Callable[[str, dict[str, Any]], Rows]
@@ -90,13 +91,15 @@ def gc_paused() -> Iterator[None]:
     caller that paused it resumes it (a nested or concurrent search leaves it to the
     outer one).
 
-    When it resumes, what is alive is first frozen (:func:`gc.freeze`, as the command
-    does after its imports): everything the search made is still in the youngest
-    generation, so the first collection after it would walk all of it, 0.2 s after
-    each search from a state at 1M (py-spy; 12% of the search's CPU). Frozen objects
-    are still freed by reference counting when the caller drops them; what the
-    collector no longer sees is a cycle of garbage alive at that moment, which the
-    searches do not make.
+    In the ``statecrime`` command, what is alive is first frozen when it resumes
+    (:func:`gc.freeze`, as the command does after its imports): everything the
+    search made is still in the youngest generation, so the first collection after
+    it would walk all of it, 0.2 s after each search from a state at 1M (py-spy; 12%
+    of the search's CPU). Frozen objects are still freed by reference counting; what
+    the collector no longer sees is a cycle among them, which the searches do not
+    make and a command, ending after one task, cannot leak for long. A process using
+    the API is not frozen: its own objects, alive now and dropped later in cycles,
+    must stay collectable.
     """
     was_on = gc.isenabled()
     gc.disable()
@@ -104,5 +107,6 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_on:
-            gc.freeze()
+            if in_command():
+                gc.freeze()
             gc.enable()

@@ -34,6 +34,16 @@ _COMMAND_LINE = [False]
 """Whether this process is the ``statecrime`` command (:func:`import_driver` ran)."""
 
 
+def in_command() -> bool:
+    """Whether this process is the ``statecrime`` command, which ends after one task.
+
+    What only a short-lived process may do (hide the array libraries, freeze the
+    heap out of the collector's walks) asks this: a notebook or a service using the
+    API keeps its own objects for hours, and must keep a collector that sees them.
+    """
+    return _COMMAND_LINE[0]
+
+
 @contextmanager
 def hidden(names: tuple[str, ...]) -> Iterator[None]:
     """Within the block, importing any of ``names`` not yet imported raises ImportError."""

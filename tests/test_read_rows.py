@@ -15,6 +15,7 @@ import weakref
 
 import pytest
 
+from statecrime import startup
 from statecrime.graph.read_rows import gc_paused, read_transaction
 from statecrime.graph.store import Store
 from statecrime.loaders.load import load_paths
@@ -105,11 +106,37 @@ class _Made:
     """Something a search makes, that can be watched through a weak reference."""
 
 
-def test_what_a_search_leaves_is_freed_and_not_walked_again() -> None:
+def test_in_the_command_what_a_search_leaves_is_freed_and_not_walked_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(startup, "_COMMAND_LINE", [True])
+    before = gc.get_freeze_count()
+    try:
+        with gc_paused():
+            made = [_Made() for _ in range(10_000)]
+        assert gc.get_freeze_count() >= before + 10_000  # out of the collector's walks
+        watched = [weakref.ref(x) for x in made]
+        del made  # reference counting still frees them
+        assert all(ref() is None for ref in watched)
+    finally:
+        gc.unfreeze()
+
+
+class _Cycle:
+    """An object in a reference cycle: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_through_the_api_a_search_freezes_nothing_and_cycles_are_still_collected() -> None:
+    assert not startup.in_command()  # pytest is not the statecrime command
+    kept = _Cycle()
     before = gc.get_freeze_count()
     with gc_paused():
-        made = [_Made() for _ in range(10_000)]
-    assert gc.get_freeze_count() >= before + 10_000  # out of the collector's walks
-    watched = [weakref.ref(x) for x in made]
-    del made  # reference counting still frees them
-    assert all(ref() is None for ref in watched)
+        made = [_Made() for _ in range(1_000)]
+    assert gc.get_freeze_count() == before
+    watched = weakref.ref(kept)
+    del kept, made  # a notebook drops an object in a cycle after a search
+    gc.collect()
+    assert watched() is None
