@@ -277,7 +277,7 @@ class StagedWriter:
                 gb.close()
             del new, chunks
             _in_transaction(db, bolt.UPDATE_ENTITIES.text, "rows", updates)
-        with phase("write links", len(links)):
+        with phase("write links", len(links)) as held:
             merges: dict[str, list[dict[str, Any]]] = {}
             by_type: dict[str, list[Link]] = {}
             for link in links:
@@ -303,7 +303,7 @@ class StagedWriter:
             for chunk in chunked(missing, 1000):
                 for row in json_rows(db.query("opencypher", RIDS_OF.text, {"ids": list(chunk)})):
                     rids[str(row["id"])] = str(row["rid"])
-            _write_edges(db, by_type, rids)
+            held["batches"] = _write_edges(db, by_type, rids)
             for relation, rows in merges.items():
                 _in_transaction(db, bolt.MERGE_LINKS[relation].text, "rows", rows)
 
@@ -324,8 +324,9 @@ def edges_per_batch() -> int:
         return EDGES_PER_BATCH
 
 
-def _write_edges(db: Any, by_type: dict[str, list[Link]], rids: dict[str, str]) -> None:
-    """The new links as edges, through one ``GraphBatch`` per :func:`edges_per_batch` edges.
+def _write_edges(db: Any, by_type: dict[str, list[Link]], rids: dict[str, str]) -> int:
+    """The new links as edges, through one ``GraphBatch`` per :func:`edges_per_batch` edges;
+    how many batches.
 
     A batch holds the edges it was given until it is closed (it connects the
     incoming ends then): at 1M entities one batch for all 2.9M links held them
@@ -351,11 +352,12 @@ def _write_edges(db: Any, by_type: dict[str, list[Link]], rids: dict[str, str]) 
         return len(chunk), orjson.dumps(body)
 
     gb = None
-    held = written = 0
+    held = written = batches = 0
     try:
         for count, body in made_ahead(chunks, payload):
             if gb is None:
                 gb = db.graph_batch(expected_edge_count=min(per_batch, total - written))
+                batches += 1
             native_text_op(gb, "new_edges", body)
             held += count
             written += count
@@ -365,6 +367,7 @@ def _write_edges(db: Any, by_type: dict[str, list[Link]], rids: dict[str, str]) 
     finally:
         if gb is not None:
             gb.close()
+    return batches
 
 
 def _in_transaction(db: Any, text: str, name: str, rows: Sequence[Any]) -> None:
