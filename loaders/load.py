@@ -21,6 +21,7 @@ from statecrime.graph.bulk_phases import phase
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.store import Store
 from statecrime.loaders import match_index
+from statecrime.loaders.collector import without_collector
 from statecrime.loaders.merge import Record, merge_records
 from statecrime.loaders.problems import LoadError, Problem
 from statecrime.loaders.readers import READERS, RawRecord, read_file
@@ -116,6 +117,7 @@ def _silent(phase: str, done: int, total: int) -> None:
     """The default progress callback: says nothing."""
 
 
+@without_collector
 def load_paths(
     store: Store,
     paths: Sequence[Path],

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from sys import intern
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -27,14 +27,13 @@ from statecrime.loaders.problems import Problem
 from statecrime.loaders.readers import RawRecord
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(NamedTuple):
     """Where a record was read (its file and place), kept instead of the record itself.
 
     Checks that need the whole batch (a link's ends, its sources) run after the
     last record is read, and name the record of each problem: this is all they
     need of it. Keeping the raw records instead held every line of a file as
-    Python objects until the batch was built.
+    Python objects until the batch was built. A named tuple: one is made per record.
     """
 
     file: str
@@ -86,13 +85,20 @@ def _share_ids(data: dict[str, Any]) -> None:
     string it is given, so one shared string serves them all: a batch of a
     million entities and three million links holds each id once.
     """
-    for name in ("id", "source", "target"):
-        value = data.get(name)
-        if type(value) is str:
-            data[name] = intern(value)
+    for name in _ID_FIELDS:
+        if name in data:
+            value = data[name]
+            if type(value) is str:
+                data[name] = intern(value)
     cited = data.get("sources")
     if type(cited) is list:
-        data["sources"] = [intern(v) if type(v) is str else v for v in cited]
+        try:
+            data["sources"] = list(map(intern, cited))  # ids alone: no Python call per item
+        except TypeError:  # an inline source (a mapping) among them
+            data["sources"] = [intern(v) if type(v) is str else v for v in cited]
+
+
+_ID_FIELDS = ("id", "source", "target")
 
 
 class _SharedFieldSets:
@@ -170,7 +176,7 @@ def build_batch(
     for raw in records:
         data = dict(raw.data)
         _share_ids(data)
-        if raw.section == "link" and isinstance(data.get("sources"), list):
+        if raw.section == "link" and _inline_sources(data.get("sources")):
             ids: list[Any] = []
             for position, item in enumerate(data["sources"]):
                 if isinstance(item, Mapping):
@@ -218,16 +224,21 @@ def build_batch(
                 )
             )
 
-    def kind_of(entity_id: str) -> str | None:
-        held = batch.entities.get(entity_id)
-        return held.kind if held else stored.get(entity_id)
+    # the kind of each id, the batch's before the store's: one lookup per end of a link
+    kinds = dict(stored)
+    kinds.update((entity_id, entity.kind) for entity_id, entity in batch.entities.items())
+    kind_of = kinds.get
 
     for entity_id, entity in batch.entities.items():
         raw = origin[entity_id]
         problems.extend(_source_problems(raw, "sources", entity.sources, kind_of))
 
+    allowed = _AllowedEnds()
     for raw, link in link_records:
-        link_problems = _link_problems(raw, link, kind_of)
+        if allowed(link, kinds):
+            link_problems = []
+        else:
+            link_problems = _link_problems(raw, link, kind_of)
         problems.extend(link_problems)
         if link_problems:
             continue
@@ -239,6 +250,45 @@ def build_batch(
             if merged is not None:
                 batch.links[link.key] = merged
     return batch, problems
+
+
+def _inline_sources(cited: Any) -> bool:
+    """Whether a link's ``sources`` is a list that may hold inline sources (not only ids)."""
+    if not isinstance(cited, list):
+        return False
+    for item in cited:
+        if type(item) is not str:
+            return True
+    return False  # ids alone: the list stays as it is
+
+
+class _AllowedEnds:
+    """Whether a link passes every check of :func:`_link_problems` (then it has no problem).
+
+    The quick answer for the usual link, with the same rules: both ends are known,
+    the relation may join their kinds (worked out once per relation and pair of
+    kinds), and every source it cites is a Source. A link that fails any of these
+    goes to :func:`_link_problems`, which names each problem.
+    """
+
+    def __init__(self) -> None:
+        self._pairs: dict[tuple[str, str, str], bool] = {}
+
+    def __call__(self, link: Link, kinds: Mapping[str, str]) -> bool:
+        source = kinds.get(link.source)
+        target = kinds.get(link.target)
+        if source is None or target is None:
+            return False
+        pair = (link.type, source, target)
+        allowed = self._pairs.get(pair)
+        if allowed is None:
+            allowed = self._pairs[pair] = domain.RELATIONS[link.type].allows(source, target)
+        if not allowed:
+            return False
+        for cited in link.sources:
+            if kinds.get(cited) != domain.SOURCE_KIND:
+                return False
+        return True
 
 
 def _clashing_field(held: Entity | Link, new: Entity | Link) -> str | None:

@@ -28,7 +28,7 @@ import pytest
 
 from statecrime.graph import staging
 from statecrime.graph.bulk_phases import PHASES_ENV
-from statecrime.graph.bulk_staged import THRESHOLD_ENV
+from statecrime.graph.bulk_staged import EDGES_ENV, THRESHOLD_ENV
 from statecrime.graph.connect import open_store
 from statecrime.graph.embedded import SCHEMA_MARK
 from statecrime.graph.store import Store
@@ -150,6 +150,15 @@ def test_bulk_and_bolt_write_the_same_graph(
     names = _phases(phases)
     assert names.count("write links") == 2 and names.count("publish") == 2, names
     assert "commit" not in names and "write links over Bolt" not in names
+    # the links through several engine batches (graph/bulk_staged.py, _write_edges)
+    monkeypatch.setenv(EDGES_ENV, "700")
+    in_small_batches = _load_twice(store, files, second, 0, phases, staged=0)
+    batches = [json.loads(line).get("batches") for line in phases.read_text().splitlines()]
+    assert max(b or 0 for b in batches) > 3, batches
+    _phases(phases)
+    monkeypatch.delenv(EDGES_ENV)
+    assert in_small_batches["nodes"] == over_bolt["nodes"]
+    assert in_small_batches["links"] == over_bolt["links"]
     assert len(over_bolt["nodes"]) > 2900 and len(over_bolt["links"]) > 4000
     assert in_process["nodes"] == over_bolt["nodes"]
     assert in_process["links"] == over_bolt["links"]
