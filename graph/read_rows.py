@@ -23,13 +23,13 @@ through :meth:`query` of the engine's API, which refuses any that writes.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction, unit_of_work
 
+from statecrime.graph.collector import collector_off
 from statecrime.graph.store import Store
 from statecrime.startup import in_command
 
@@ -80,8 +80,7 @@ def _in_process(database: Any, work: Callable[[Run], _T], seconds: float | None)
         database.rollback()
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
+def gc_paused() -> AbstractContextManager[None]:
     """Pause Python's cyclic garbage collector while a search builds its many small objects.
 
     Why: a hub state's chain search makes about a million tuples, lists and dicts
@@ -101,12 +100,4 @@ def gc_paused() -> Iterator[None]:
     the API is not frozen: its own objects, alive now and dropped later in cycles,
     must stay collectable.
     """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            if in_command():
-                gc.freeze()
-            gc.enable()
+    return collector_off(freeze=in_command())

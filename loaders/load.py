@@ -18,10 +18,10 @@ from pathlib import Path
 from neo4j import Transaction
 
 from statecrime.graph.bulk_phases import phase
+from statecrime.graph.collector import without_collector
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.store import Store
 from statecrime.loaders import match_index
-from statecrime.loaders.collector import without_collector
 from statecrime.loaders.merge import Record, merge_records
 from statecrime.loaders.problems import LoadError, Problem
 from statecrime.loaders.readers import READERS, RawRecord, read_file

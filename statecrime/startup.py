@@ -21,10 +21,11 @@ as usual (another thread importing numpy in the meantime would fail).
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+
+from statecrime.graph.collector import collector_off
 
 ARRAY_LIBRARIES = ("numpy", "pandas", "pyarrow")
 """What the driver and the engine's package import, if present, for values statecrime never
@@ -74,8 +75,7 @@ def import_driver() -> None:
         import neo4j  # noqa: F401
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused() -> AbstractContextManager[None]:
     """Python's cyclic garbage collector off while the block imports, then what it imported
     frozen out of later collections (:func:`gc.freeze`).
 
@@ -85,11 +85,4 @@ def collector_paused() -> Iterator[None]:
     whichever module was importing. Modules stay for the life of the process; freezing
     them keeps later collections from walking them again.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    return collector_off(freeze=True)

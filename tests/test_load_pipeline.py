@@ -1,6 +1,6 @@
 """The pieces that let a large load use both cores and less of each: rows made in a thread
 ahead of the engine (graph/ahead.py), the garbage collector held off during a load
-(loaders/collector.py), and the quick pass over a batch's links (loaders/validate.py)."""
+(graph/collector.py), and the quick pass over a batch's links (loaders/validate.py)."""
 
 from __future__ import annotations
 
