@@ -305,6 +305,26 @@ class _Resolver:
         return self.members()
 
 
+def _adds_nothing(found: Entity, entity: Entity) -> bool:
+    """Whether ``merge_records(found, entity)`` equals ``entity`` in every field, so the
+    node can keep ``entity`` itself: ``found`` (a stored entity's matching fields, the rest
+    unset) holds the very name, country, aliases and identifiers ``entity`` holds, and no
+    list of those repeats an item (the merge's union would drop the repeat).
+
+    Why: a reload finds every stored entity again, and a merged model per node (all of
+    its fields set: 3.2 KB) was 3.2 GB at 1M entities, for records equal to the batch's.
+    """
+    if (found.name, found.country, found.aliases, found.identifiers) != (
+        entity.name,
+        entity.country,
+        entity.aliases,
+        entity.identifiers,
+    ):
+        return False
+    lists = [entity.aliases, *entity.identifiers.values()]
+    return all(len(set(items)) == len(items) for items in lists)
+
+
 def _survivor(nodes: list[_Node]) -> _Node:
     # among stored ones, the smallest id: the same whichever order the store returns them
     def rank(node: _Node) -> tuple[int, int, str]:
@@ -393,8 +413,9 @@ def resolve(
         else:
             # matched on all it is known by: the stored aliases and identifiers too
             held.stored = True
-            if held.entity.kind == entity.kind:
+            if held.entity.kind == entity.kind and not _adds_nothing(entity, held.entity):
                 held.entity = merge_records(entity, held.entity)
+    del found  # a reload finds every stored entity: their matching parts go before matching
     out = ResolvedBatch(entities=dict(batch.entities), links=dict(batch.links))
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     _split(resolver, judgements, batch, store, stored, out, load_id, now)
