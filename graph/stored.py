@@ -74,12 +74,15 @@ class StoredEntities(MutableMapping[str, "Entity"]):
     def __init__(self) -> None:
         self._held: dict[str, str | Entity] = {}
         self._kinds: dict[str, str] = {}
+        self._same: dict[str, Entity] = {}
+        """Records :meth:`holds` found exactly stored, by id: asked again, it answers at once."""
 
     def add(self, props: Mapping[str, Any]) -> None:
         """Hold one stored node's properties (as read from the engine)."""
         entity_id = intern(str(props["id"]))  # the batch's interned id string, when it has it
         self._held[entity_id] = _text(props)
         self._kinds[entity_id] = intern(str(props["kind"]))
+        self._same.pop(entity_id, None)
 
     def add_all(self, rows: Iterable[Mapping[str, Any]]) -> StoredEntities:
         for props in rows:
@@ -100,14 +103,17 @@ class StoredEntities(MutableMapping[str, "Entity"]):
         Decided on the properties: ``False`` only means the caller must compare
         the models (:meth:`__getitem__`).
         """
+        if self._same.get(entity.id) is entity:
+            return True
         held = self._held.get(entity.id)
         if held is None:
             return False
         if not isinstance(held, str):
             return held == entity
-        if not _exact(entity):
+        if not _exact(entity) or _text(entity_properties(entity)) != held:
             return False
-        return _text(entity_properties(entity)) == held
+        self._same[entity.id] = entity
+        return True
 
     def __getitem__(self, entity_id: str) -> Entity:
         held = self._held[entity_id]
@@ -118,10 +124,12 @@ class StoredEntities(MutableMapping[str, "Entity"]):
     def __setitem__(self, entity_id: str, entity: Entity) -> None:
         self._held[entity_id] = entity
         self._kinds[entity_id] = entity.kind
+        self._same.pop(entity_id, None)
 
     def __delitem__(self, entity_id: str) -> None:
         del self._held[entity_id]
         del self._kinds[entity_id]
+        self._same.pop(entity_id, None)
 
     def __contains__(self, entity_id: object) -> bool:
         return entity_id in self._held
@@ -135,8 +143,11 @@ class StoredEntities(MutableMapping[str, "Entity"]):
     def update(self, other: Any = (), /, **kwargs: Any) -> None:  # type: ignore[override]
         """As ``dict.update``; another holder's entries are taken as they are held (no models)."""
         if isinstance(other, StoredEntities):
+            for entity_id in other._held.keys() & self._same.keys():
+                del self._same[entity_id]
             self._held.update(other._held)
             self._kinds.update(other._kinds)
+            self._same.update(other._same)
             return
         super().update(other, **kwargs)
 
