@@ -434,5 +434,3 @@ def json_rows(result: Any) -> Iterator[dict[str, Any]]:
 def _plain(value: Any) -> dict[str, Any]:
     """A property map as read in-process (both builds hand back Python dicts and lists)."""
     return dict(value) if value is not None else {}
-
-

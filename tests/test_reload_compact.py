@@ -164,7 +164,9 @@ def _entity(**fields: Any) -> Entity:
 
 
 def test_stored_entities_hold_exactly_or_say_compare() -> None:
-    plain = _entity(aliases=["X"], country="AA", identifiers={"reg": ["1", "2"]}, roles=["criminal"])
+    plain = _entity(
+        aliases=["X"], country="AA", identifiers={"reg": ["1", "2"]}, roles=["criminal"]
+    )
     held = StoredEntities()
     held.add(entity_properties(plain))
     assert held.holds(plain) and held["e-1"] == plain and held.kind("e-1") == "Person"
@@ -186,7 +188,9 @@ def test_stored_entities_hold_exactly_or_say_compare() -> None:
 
 
 def test_stored_links_hand_over_the_given_object_only_when_every_property_is_the_same() -> None:
-    given = Link(source="a", type="LINKED_TO", target="b", grading="B2", sources=["s"], since="2020")
+    given = Link(
+        source="a", type="LINKED_TO", target="b", grading="B2", sources=["s"], since="2020"
+    )
     key = given.key
     for props, same in (
         (link_properties(given), True),
