@@ -30,7 +30,15 @@ and the native ``arcadedb``): ``begin``/``commit``/``rollback``, ``query`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Container,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -42,10 +50,10 @@ from statecrime.graph.model import Entity, Link
 from statecrime.graph.properties import (
     entity_from_properties,
     entity_properties,
-    link_from_properties,
     link_properties,
 )
 from statecrime.graph.store import chunked
+from statecrime.graph.stored import StoredEntities, StoredLinks
 
 if TYPE_CHECKING:
     from statecrime.graph.store import AfterWrite, Changes
@@ -224,6 +232,7 @@ class EmbeddedBulk:
         retire: Sequence[str] = (),
         after: AfterWrite | None = None,
         known: Mapping[str, Entity] | None = None,
+        given: Mapping[tuple[str, str, str], Link] | None = None,
     ) -> None:
         """:meth:`Store.merge_write` in-process: read, merge and write in one transaction.
 
@@ -241,21 +250,22 @@ class EmbeddedBulk:
             for chunk in chunked(list(retire), READ_CHUNK):
                 db.command("opencypher", bolt.RETIRE_ENTITIES.text, {"ids": list(chunk)})
             with phase("read stored entities", len(ids)):
-                if known is None:
-                    stored = self._stored_entities(ids)
-                else:  # read by the caller (the kind checks): see Store.merge_write
-                    stored = {i: known[i] for i in ids if i in known}
+                # ``known``: read by the caller (the kind checks), see Store.merge_write; it
+                # holds every stored one among ``ids`` (others it holds are never asked for)
+                stored = self.stored_entities(ids) if known is None else known
             wanted = [(a, t, b) for a, t, b in keys if a in stored and b in stored]
+            del keys
             with phase("read stored links", len(wanted)):
-                stored_links = self._stored_links(wanted)
+                stored_links = self._stored_links(wanted, given)
+            del wanted
             with phase("merge"):
                 entities, links = changes(stored, stored_links)
             if self.staged is not None and self.staged.wanted(len(entities) + len(links), retire):
                 # the same rows, through the engine's bulk writer into a staging copy
                 db.rollback()  # only read in: nothing to undo
-                self.staged.write(entities, links, stored, set(stored_links), after)
+                self.staged.write(entities, links, stored, stored_links, after)  # type: ignore[arg-type]
                 return
-            self._write(entities, links, set(stored), set(stored_links))
+            self._write(entities, links, stored, stored_links)
             if after is not None:
                 with phase("after the writes"):
                     after(InProcessTransaction(db), stored, entities)  # type: ignore[arg-type]
@@ -273,14 +283,23 @@ class EmbeddedBulk:
 
     def fetch_entities(self, ids: list[str]) -> dict[str, Entity]:
         """:meth:`Store.fetch_entities` in-process, for the checks and resolution before a load."""
-        return self._stored_entities(ids)
+        found: dict[str, Entity] = {}
+        for props in self._stored_entity_rows(ids):
+            entity = entity_from_properties(props)
+            found[entity.id] = entity
+        return found
+
+    def stored_entities(self, ids: list[str]) -> StoredEntities:
+        """:meth:`Store.stored_entities` in-process: the stored entities among ``ids``, compact."""
+        return StoredEntities().add_all(self._stored_entity_rows(ids))
 
     def fetch_links(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Link]:
         """:meth:`Store.fetch_links` in-process."""
-        return self._stored_links(keys)
+        return dict(self._stored_links(keys))
 
-    def _stored_entities(self, ids: list[str]) -> dict[str, Entity]:
-        """The stored entities among ``ids``, read inside the open transaction (if one is).
+    def _stored_entity_rows(self, ids: list[str]) -> Iterator[dict[str, Any]]:
+        """The properties of the stored entities among ``ids``, read inside the open
+        transaction (if one is), as they stream from the engine.
 
         Nothing is read from an empty store; when the load names a good part of
         what is stored (a reload), one scan of every entity is cheaper than an
@@ -290,45 +309,47 @@ class EmbeddedBulk:
 
         db = self.database
         held = db.count_type(domain.ENTITY_LABEL)
-        found: dict[str, Entity] = {}
         if held == 0 or not ids:
-            return found
+            return
         if len(ids) * SCAN_SHARE >= held:
             wanted = set(ids)
             for row in json_rows(db.query("opencypher", SCAN_ENTITIES.text)):
                 props = _plain(row.get("props"))
                 if props.get("id") in wanted:
-                    entity = entity_from_properties(props)
-                    found[entity.id] = entity
-            return found
+                    yield props
+            return
         for chunk in chunked(ids, READ_CHUNK):
             query = db.query("opencypher", bolt.FETCH_ENTITIES.text, {"ids": list(chunk)})
             for row in json_rows(query):
-                entity = entity_from_properties(_plain(row.get("props")))
-                found[entity.id] = entity
-        return found
+                yield _plain(row.get("props"))
 
-    def _stored_links(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Link]:
-        """The stored links among ``keys`` (both ends stored), read inside the open transaction."""
+    def _stored_links(
+        self,
+        keys: list[tuple[str, str, str]],
+        given: Mapping[tuple[str, str, str], Link] | None = None,
+    ) -> StoredLinks:
+        """The stored links among ``keys`` (both ends stored), read inside the open transaction.
+
+        Compared as they stream from the engine (:class:`StoredLinks`): one that is
+        exactly as ``given`` holds it is kept as the given object, not built again.
+        """
         from statecrime.graph import store as bolt
 
         db = self.database
-        found: dict[tuple[str, str, str], Link] = {}
+        found = StoredLinks(keys, given)
         if not keys:
             return found
         held = sum(db.count_type(t) for t in {t for _, t, _ in keys})
         if held == 0:
             return found
 
-        def keep(row: dict[str, Any], wanted: set[tuple[str, str, str]] | None = None) -> None:
+        def keep(row: dict[str, Any]) -> None:
             key = (str(row.get("source")), str(row.get("type")), str(row.get("target")))
-            if wanted is None or key in wanted:
-                found[key] = link_from_properties(*key, _plain(row.get("props")))
+            found.add(key, row.get("props") or {})
 
         if len(keys) * SCAN_SHARE >= held:
-            wanted = set(keys)
             for row in json_rows(db.query("opencypher", SCAN_LINKS.text)):
-                keep(row, wanted)
+                keep(row)  # links not asked for are passed over
             return found
         rows = [{"source": a, "type": t, "target": b} for a, t, b in keys]
         for chunk in chunked(rows, READ_CHUNK):
@@ -341,8 +362,8 @@ class EmbeddedBulk:
         self,
         entities: Sequence[Entity],
         links: Sequence[Link],
-        stored_ids: set[str],
-        stored_keys: set[tuple[str, str, str]],
+        stored_ids: Container[str],
+        stored_keys: Container[tuple[str, str, str]],
     ) -> None:
         from statecrime.graph import store as bolt
 
@@ -388,15 +409,24 @@ class EmbeddedBulk:
 
 
 def json_rows(result: Any) -> Iterator[dict[str, Any]]:
-    """The rows of an in-process result as dicts, moved over in JSON batches.
+    """The rows of an in-process result as dicts, as they stream from the engine.
 
-    Each batch crosses from the engine as one JSON text, property maps
-    included. Measured in the 100k reload (CPU seconds, the machine busy):
-    reading the 100,000 stored entities took 9.1 s so, 22.3 s with
-    ``to_list`` (which hands each map over as an engine object) and far more
+    On ``arcadedb-embedded`` (the JVM) each batch crosses from the engine as one
+    JSON text, property maps included. Measured in the 100k reload (CPU seconds,
+    the machine busy): reading the 100,000 stored entities took 9.1 s so, 22.3 s
+    with ``to_list`` (which hands each map over as an engine object) and far more
     asking each row for each column. Our properties are strings, booleans and
     lists of strings, which JSON carries exactly.
+
+    The native build's rows arrive as Python values already, 2,048 a call, and
+    its ``iter_json_batches`` reads the whole result into one list (twice over,
+    converted) before the first batch: 2.9M stored links at once in a 1M reload.
+    Its rows are read one by one instead, so only a call's worth is held.
     """
+    if type(result).__module__.startswith("arcadedb._native"):
+        for row in result:
+            yield row.to_dict()
+        return
     for batch in result.iter_json_batches(READ_BATCH):
         yield from batch
 
@@ -404,5 +434,3 @@ def json_rows(result: Any) -> Iterator[dict[str, Any]]:
 def _plain(value: Any) -> dict[str, Any]:
     """A property map as read in-process (both builds hand back Python dicts and lists)."""
     return dict(value) if value is not None else {}
-
-

@@ -12,7 +12,7 @@ read inside that same transaction (:meth:`Store.merge_write`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -29,6 +29,7 @@ from statecrime.graph.properties import (
     link_from_properties,
     link_properties,
 )
+from statecrime.graph.stored import StoredEntities, StoredLinks
 
 if TYPE_CHECKING:
     # the pydantic models are imported by what builds records, not by every command
@@ -187,10 +188,11 @@ WRITE_BATCH_SIZE = 5000
 
 
 Changes = Callable[
-    ["dict[str, Entity]", "dict[tuple[str, str, str], Link]"], "tuple[list[Entity], list[Link]]"
+    ["Mapping[str, Entity]", "Mapping[tuple[str, str, str], Link]"],
+    "tuple[list[Entity], list[Link]]",
 ]
 """What a load writes, given the stored versions of its entities and links."""
-AfterWrite = Callable[[Transaction, "dict[str, Entity]", "list[Entity]"], None]
+AfterWrite = Callable[[Transaction, "Mapping[str, Entity]", "list[Entity]"], None]
 """Run in the write transaction after the writes, with the stored versions and what was
 written: entity resolution keeps its match index there (:mod:`loaders.match_index`)."""
 
@@ -303,6 +305,17 @@ class Store:
                 found[entity.id] = entity
         return found
 
+    def stored_entities(self, ids: Iterable[str]) -> StoredEntities:
+        """The stored entities among ``ids``, held compactly (:class:`StoredEntities`): what a
+        load compares with, where a reload names every stored entity."""
+        wanted = sorted(set(ids))
+        if self.bulk is not None and len(wanted) >= self.bulk.threshold:
+            return self.bulk.stored_entities(wanted)  # in-process: no Bolt
+        found = StoredEntities()
+        for chunk in chunked(wanted):
+            found.add_all(row["props"] for row in self.read(FETCH_ENTITIES, ids=list(chunk)))
+        return found
+
     def fetch_links(self, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], Link]:
         """The stored links among ``keys`` (source, type, target), by key."""
         keys = sorted(set(keys))
@@ -352,6 +365,7 @@ class Store:
         retire: Sequence[str] = (),
         after: AfterWrite | None = None,
         known: Mapping[str, Entity] | None = None,
+        given: Mapping[tuple[str, str, str], Link] | None = None,
     ) -> None:
         """Read the stored records, merge and write, all in one write transaction.
 
@@ -368,11 +382,15 @@ class Store:
         stored), read before by the caller. Only the embedded in-process path uses
         it (one process holds that store, so nothing can change in between): a
         reload then reads the stored entities once, not again here.
+
+        ``given``: the load's own links by key. The stored records reach ``changes``
+        held compactly, compared as they stream in (:mod:`statecrime.graph.stored`):
+        a stored link exactly as given is handed over as the given object.
         """
         ids = sorted(set(entity_ids))
         keys = link_keys if isinstance(link_keys, Sequence) else list(link_keys)
         if self.bulk is not None and len(ids) + len(keys) >= self.bulk.threshold:
-            self.bulk.merge_write(ids, keys, changes, retire, after, known)
+            self.bulk.merge_write(ids, keys, changes, retire, after, known, given)
             return
         link_keys = keys
         with self.session() as session:
@@ -383,25 +401,22 @@ class Store:
                         tx.run(LOCK_ENTITIES.text, ids=list(chunk)).consume()
                 for chunk in chunked(list(retire)):
                     tx.run(RETIRE_ENTITIES.text, ids=list(chunk)).consume()
-                stored: dict[str, Entity] = {}
+                stored = StoredEntities()
                 for chunk in chunked(ids):
-                    for row in tx.run(FETCH_ENTITIES.text, ids=list(chunk)):
-                        entity = entity_from_properties(row["props"])
-                        stored[entity.id] = entity
+                    stored.add_all(
+                        row["props"] for row in tx.run(FETCH_ENTITIES.text, ids=list(chunk))
+                    )
                 wanted = [
-                    {"source": a, "type": t, "target": b}
-                    for a, t, b in sorted(set(link_keys))
-                    if a in stored and b in stored
+                    (a, t, b) for a, t, b in sorted(set(link_keys)) if a in stored and b in stored
                 ]
-                stored_links: dict[tuple[str, str, str], Link] = {}
+                stored_links = StoredLinks(wanted, given)
                 for chunk in chunked(wanted):
-                    for row in tx.run(FETCH_LINKS.text, keys=list(chunk)):
-                        link = link_from_properties(
-                            row["source"], row["type"], row["target"], row["props"]
-                        )
-                        stored_links[link.key] = link
+                    asked = [{"source": a, "type": t, "target": b} for a, t, b in chunk]
+                    for row in tx.run(FETCH_LINKS.text, keys=asked):
+                        key = (row["source"], row["type"], row["target"])
+                        stored_links.add(key, row["props"])
                 entities, links = changes(stored, stored_links)
-                self._write_known(tx, entities, links, set(stored), set(stored_links))
+                self._write_known(tx, entities, links, stored, stored_links)
                 if after is not None:
                     after(tx, stored, entities)
                 # a signal waits for the commit, so the report can say what it wrote
@@ -423,8 +438,8 @@ class Store:
         tx: Transaction,
         entities: Sequence[Entity],
         links: Sequence[Link],
-        stored_ids: set[str],
-        stored_keys: set[tuple[str, str, str]],
+        stored_ids: Container[str],
+        stored_keys: Container[tuple[str, str, str]],
     ) -> None:
         """Write, knowing which entities and links are stored: CREATE the others."""
         updates: list[dict[str, Any]] = []

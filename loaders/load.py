@@ -21,6 +21,7 @@ from statecrime.graph.bulk_phases import phase
 from statecrime.graph.collector import without_collector
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.store import Store
+from statecrime.graph.stored import StoredEntities
 from statecrime.loaders import match_index
 from statecrime.loaders.merge import Record, merge_records
 from statecrime.loaders.problems import LoadError, Problem
@@ -136,12 +137,13 @@ def load_paths(
     """
     on_progress("reading", 0, 4)
     match_index.ensure_index(store)
-    stored: dict[str, Entity] = {}
+    # held compactly (a reload names every stored entity): see graph/stored.py
+    stored = StoredEntities()
 
     def existing_kinds(ids: Iterable[str]) -> dict[str, str]:
         # kept: entity resolution compares the batch with these stored records
-        stored.update(store.fetch_entities(ids))
-        return {i: e.kind for i, e in stored.items()}
+        stored.update(store.stored_entities(ids))
+        return stored.kinds()
 
     # readers tell what they skip while they are read, and records are read lazily
     origins: dict[str, str] = {}
@@ -159,13 +161,14 @@ def load_paths(
     if resolution:
         with phase("resolve", len(batch.entities)):
             batch = resolve(batch, store, stored, judgements, origins=origins)
+        origins.clear()  # needed by resolution only (a string a record: 0.1 GB at 1M)
     retired = list(getattr(batch, "retired", []))
     unlinked = list(getattr(batch, "unlinked", []))
     report.merged, report.removed = list(getattr(batch, "merged", [])), retired
     on_progress("comparing with the store and writing", 2, 4)
 
     def changes(
-        stored_entities: dict[str, Entity], stored_links: dict[tuple[str, str, str], Link]
+        stored_entities: Mapping[str, Entity], stored_links: Mapping[tuple[str, str, str], Link]
     ) -> tuple[list[Entity], list[Link]]:
         # called inside the write transaction, with what it read: the merge sees
         # what is stored when the load commits, not when it was checked
@@ -184,6 +187,7 @@ def load_paths(
         retire=retired,
         after=lambda tx, before, written: _after_write(tx, before, written, retired, unlinked),
         known=stored if pristine else None,
+        given=batch.links,
     )
     on_progress("done", 4, 4)
     return report
@@ -191,7 +195,7 @@ def load_paths(
 
 def _after_write(
     tx: Transaction,
-    before: dict[str, Entity],
+    before: Mapping[str, Entity],
     written: list[Entity],
     retired: list[str],
     unlinked: list[tuple[str, str, str]],
@@ -219,14 +223,22 @@ def _changes(
     """The merged records that differ from the store, counting as it goes.
 
     ``stored_entities`` and ``stored_links`` hold the stored versions of the
-    batch's records (those not in them are new).
+    batch's records (those not in them are new). A holder that can tell a stored
+    entity is exactly the batch's one without building it (``holds``, see
+    :class:`statecrime.graph.stored.StoredEntities`) is asked first: that entity
+    is unchanged, as the merge of a record with itself is the record.
     """
     entities: list[Entity] = []
     replaced = getattr(batch, "replaced", set())  # a split: written as given, not merged
+    holds = getattr(stored_entities, "holds", None)
     for entity_id, entity in batch.entities.items():
         tally = report.sources if entity.kind == "Source" else report.entities
+        replace = entity_id in replaced
+        if holds is not None and not replace and holds(entity):
+            tally.unchanged += 1
+            continue
         held = stored_entities.get(entity_id)
-        merged = _change(held, entity, tally, replace=entity_id in replaced)
+        merged = _change(held, entity, tally, replace=replace)
         if merged is not None:
             entities.append(merged)
     links: list[Link] = []
@@ -248,7 +260,9 @@ def _change(
     if stored is None:
         tally.added += 1
         return new
-    if new == stored and not replace:  # a reload: the merge of a record with itself is the record
+    # a reload: the merge of a record with itself is the record (a stored link found exactly
+    # as the batch gives it comes as the batch's own object: see graph/stored.py)
+    if (new is stored or new == stored) and not replace:
         tally.unchanged += 1
         return None
     merged = new if replace else merge_records(stored, new)
