@@ -101,9 +101,19 @@ def _identifier_lists(value: object) -> object:
 
     Several values per scheme: one group has several ATT&CK or STIX ids once two
     records of it are merged, a company several registry numbers.
+
+    A scheme holds no ``:``: the store keeps each identifier as ``scheme:value``
+    (graph/properties.py) and reads the scheme back up to the first ``:``, so
+    ``urn:lei`` would come back as the scheme ``urn``. Such a record is refused.
     """
     if not isinstance(value, dict):
         return value
+    for scheme in value:
+        if isinstance(scheme, str) and ":" in scheme:
+            raise ValueError(
+                f"identifier scheme {scheme!r} holds ':', which separates a scheme from its "
+                "value in the store; name the scheme without it (e.g. 'lei', not 'urn:lei')"
+            )
     return {
         scheme: [values] if isinstance(values, str) else values for scheme, values in value.items()
     }

@@ -19,10 +19,9 @@ models, with the same answers:
 "Exactly": the properties compared are the stored ones and those the load's
 record would be written with (:func:`statecrime.graph.properties.entity_properties`,
 :func:`~statecrime.graph.properties.link_properties`), and reading properties
-back gives the record they were written from. Where that round trip is not
-exact (an identifier scheme holding ``:``, which the stored form cannot tell
-apart), the holders fall back to building the stored model, and the merge
-decides as before.
+back gives the record they were written from (an identifier scheme holding
+``:``, which the stored form could not tell apart, is refused when a record is
+checked: graph/model.py).
 """
 
 from __future__ import annotations
@@ -56,11 +55,6 @@ def _text(props: Mapping[str, Any]) -> str:
     decoded text is allocated at its own size.
     """
     return orjson.dumps(props, option=_SORTED).decode()
-
-
-def _exact(entity: Entity) -> bool:
-    """Whether ``entity`` comes back unchanged from its properties (see the module's note)."""
-    return not any(":" in scheme for scheme in entity.identifiers)
 
 
 class StoredEntities(MutableMapping[str, "Entity"]):
@@ -110,7 +104,7 @@ class StoredEntities(MutableMapping[str, "Entity"]):
             return False
         if not isinstance(held, str):
             return held == entity
-        if not _exact(entity) or _text(entity_properties(entity)) != held:
+        if _text(entity_properties(entity)) != held:
             return False
         self._same[entity.id] = entity
         return True

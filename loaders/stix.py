@@ -219,7 +219,8 @@ REFERENCE_SCHEMES: Mapping[str, str] = {
     "misp-galaxy": "misp-galaxy",
 }
 """``external_references[].source_name`` values whose ``external_id`` is an identifier of
-a scheme of ours; any other source_name with an ``external_id`` is kept under its own name."""
+a scheme of ours; any other source_name with an ``external_id`` is kept under its own name,
+a ``:`` in it written ``-`` (the store separates a scheme from its value with ``:``)."""
 OWN_PROPERTIES: Mapping[str, str] = {
     "id": "x_statecrime_id",
     "kind": "x_statecrime_kind",
@@ -761,7 +762,8 @@ class _Reader:
         for ref in obj.get("external_references", []):
             if ref.get("external_id"):
                 name = str(ref.get("source_name"))
-                scheme = REFERENCE_SCHEMES.get(name, name)
+                # ':' separates a scheme from its value in the store (graph/model.py)
+                scheme = REFERENCE_SCHEMES.get(name, name).replace(":", "-")
                 found.setdefault(scheme, []).append(str(ref["external_id"]))
         return {k: list(dict.fromkeys(v)) for k, v in found.items()}
 

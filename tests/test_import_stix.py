@@ -317,6 +317,14 @@ def test_threat_actor_kinds(fields: dict[str, Any], kind: str) -> None:
         assert record.data["roles"] == ["criminal", "hacker"]
 
 
+def test_a_reference_scheme_holding_a_colon_is_kept_under_a_name_the_store_keeps() -> None:
+    ref = {"source_name": "urn:example-kb", "external_id": "TA-9", "url": "https://example.org/9"}
+    records = read_stix("b.json", small_bundle(actor(1, external_references=[ref])))
+    [record] = [r for r in records if r.section == "entity" and r.data["kind"] != "Source"]
+    assert record.data["identifiers"]["urn-example-kb"] == ["TA-9"]
+    Entity.model_validate(record.data)  # refused with the ':' (graph/model.py)
+
+
 def test_tlp2_markings_and_passive_wording_swap_ends() -> None:
     amber_strict = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
     red = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"

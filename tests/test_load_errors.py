@@ -91,6 +91,10 @@ CASES = {
         " tlp: PURPLE}\n",
         ["field 'tlp'", "unknown TLP marking 'PURPLE'"],
     ),
+    "identifier scheme holding a colon": (
+        'entities:\n  - {id: x5, kind: Company, name: X, identifiers: {"urn:lei": "5493"}}\n',
+        ["entities[0] (id 'x5')", "field 'identifiers'", "identifier scheme 'urn:lei' holds ':'"],
+    ),
     "not yaml": ("entities: [\n", ["bad.yaml", "not valid YAML"]),
     "unknown top-level key": ("entitys: []\n", ["field 'entitys'", "unknown top-level key"]),
     "empty file": ("   \n", ["bad.yaml: file", "the file is empty"]),
