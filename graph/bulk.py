@@ -48,7 +48,6 @@ from statecrime.graph.bulk_phases import phase
 from statecrime.graph.cypher import declare
 from statecrime.graph.model import Entity, Link
 from statecrime.graph.properties import (
-    entity_from_properties,
     entity_properties,
     link_properties,
 )
@@ -281,16 +280,9 @@ class EmbeddedBulk:
                     db.rollback()
             raise
 
-    def fetch_entities(self, ids: list[str]) -> dict[str, Entity]:
-        """:meth:`Store.fetch_entities` in-process, for the checks and resolution before a load."""
-        found: dict[str, Entity] = {}
-        for props in self._stored_entity_rows(ids):
-            entity = entity_from_properties(props)
-            found[entity.id] = entity
-        return found
-
     def stored_entities(self, ids: list[str]) -> StoredEntities:
-        """:meth:`Store.stored_entities` in-process: the stored entities among ``ids``, compact."""
+        """:meth:`Store.stored_entities` in-process (and so :meth:`Store.fetch_entities`): the
+        stored entities among ``ids``, compact, for the checks, resolution and the merge."""
         return StoredEntities().add_all(self._stored_entity_rows(ids))
 
     def fetch_links(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Link]:

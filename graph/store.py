@@ -293,17 +293,8 @@ class Store:
             return session.execute_read(work)
 
     def fetch_entities(self, ids: Iterable[str]) -> dict[str, Entity]:
-        """The stored entities among ``ids``, by id."""
-        wanted_ids = ids if isinstance(ids, Sequence | set | frozenset) else list(ids)
-        if self.bulk is not None and len(wanted_ids) >= self.bulk.threshold:
-            return self.bulk.fetch_entities(sorted(set(wanted_ids)))  # in-process: no Bolt
-        ids = wanted_ids
-        found: dict[str, Entity] = {}
-        for chunk in chunked(sorted(set(ids))):
-            for row in self.read(FETCH_ENTITIES, ids=list(chunk)):
-                entity = entity_from_properties(row["props"])
-                found[entity.id] = entity
-        return found
+        """The stored entities among ``ids``, by id, as models (read by :meth:`stored_entities`)."""
+        return dict(self.stored_entities(ids))
 
     def stored_entities(self, ids: Iterable[str]) -> StoredEntities:
         """The stored entities among ``ids``, held compactly (:class:`StoredEntities`): what a
