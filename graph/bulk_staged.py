@@ -131,16 +131,7 @@ def native_op(graph_batch: Any, name: str, payload: dict[str, Any]) -> dict[str,
     for ``orjson``); our rows are plain JSON (strings, booleans, lists of
     strings, maps with string keys), which both encoders write alike.
     """
-    from arcadedb._native import lib
-    from arcadedb._native.database import _call
-
-    return _call(
-        f"Failed to run GraphBatch {name}",
-        "arcadedb_n_gb",
-        graph_batch._gb,
-        lib.b(name),
-        orjson.dumps(payload),
-    )
+    return native_text_op(graph_batch, name, orjson.dumps(payload))
 
 
 def native_text_op(graph_batch: Any, name: str, payload: bytes) -> dict[str, Any]:
