@@ -83,9 +83,11 @@ def _share_ids(data: dict[str, Any]) -> None:
     was held once by the entity and again by each of its links (``source``,
     ``target``) and each record citing it (``sources``). pydantic keeps the
     string it is given, so one shared string serves them all: a batch of a
-    million entities and three million links holds each id once.
+    million entities and three million links holds each id once. A link's
+    relation type and an entity's kind, a few dozen distinct words, are shared
+    the same way (each its own 56-61 byte string before: 0.22 GB at 1M + 2.9M).
     """
-    for name in _ID_FIELDS:
+    for name in _SHARED_FIELDS:
         if name in data:
             value = data[name]
             if type(value) is str:
@@ -98,7 +100,7 @@ def _share_ids(data: dict[str, Any]) -> None:
             data["sources"] = [intern(v) if type(v) is str else v for v in cited]
 
 
-_ID_FIELDS = ("id", "source", "target")
+_SHARED_FIELDS = ("id", "source", "target", "type", "kind")
 
 
 class _SharedFieldSets:

@@ -1,6 +1,7 @@
 """The pieces that let a large load use both cores and less of each: rows made in a thread
 ahead of the engine (graph/ahead.py), the garbage collector held off during a load
-(graph/collector.py), and the quick pass over a batch's links (loaders/validate.py)."""
+(graph/collector.py), the quick pass over a batch's links and the strings a batch shares
+(loaders/validate.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from statecrime.graph import domain
 from statecrime.graph.ahead import made_ahead
 from statecrime.graph.model import Link
 from statecrime.graph.store import Store
-from statecrime.loaders.load import load_paths
+from statecrime.loaders.load import load_paths, read_paths
 from statecrime.loaders.problems import LoadError
 from statecrime.loaders.readers import RawRecord
 from statecrime.loaders.validate import Place, _AllowedEnds, _link_problems, build_batch
@@ -154,3 +155,32 @@ def test_the_quick_pass_agrees_with_the_full_check_on_every_relation_and_pair_of
                     assert quick(link, kinds) == (not full), (relation, source, target, cited)
                     checked += 1
     assert checked > 1000
+
+
+def test_a_checked_batch_holds_each_id_relation_and_kind_string_once(tmp_path: Path) -> None:
+    """Every line is parsed into strings of its own; the batch keeps one string per distinct
+    id, relation type and kind (0.2 GB of a 1M load's peak was relation and kind copies)."""
+    lines = [
+        '{"id": "s", "kind": "Source", "publisher": "statecrime tests", "title": "Synthetic '
+        '(not real data)", "date": "2026-01-01", "sourceType": "research"}',
+        '{"id": "g", "kind": "CybercrimeGroup", "name": "Synthetic Group"}',
+        *(f'{{"id": "p{i}", "kind": "Person", "name": "Synthetic {i}"}}' for i in range(30)),
+        *(
+            f'{{"source": "p{i}", "type": "MEMBER_OF", "target": "g", '
+            f'"grading": "B2", "sources": ["s"]}}'
+            for i in range(29)
+        ),
+    ]
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    batch, problems = build_batch(read_paths([path]), lambda ids: {})
+    assert not problems
+    links = list(batch.links.values())
+    people = [e for e in batch.entities.values() if e.kind == "Person"]
+    assert len(links) == 29 and len(people) == 30
+    assert len({id(link.type) for link in links}) == 1
+    assert len({id(person.kind) for person in people}) == 1
+    # a link's ends and sources are the very strings of the entities' ids
+    ids = {entity.id: entity.id for entity in batch.entities.values()}
+    assert all(link.source is ids[link.source] and link.target is ids["g"] for link in links)
+    assert all(link.sources[0] is ids["s"] for link in links)
