@@ -461,7 +461,14 @@ class Store:
                         tx.run(texts[relation].text, rows=list(chunk)).consume()
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Entities by kind and links by type."""
+        """Entities by kind and links by type (each in name order, none counted 0 listed).
+
+        On the embedded store the engine's own count of each kind's and relation's
+        type answers: at 1M entities and 2.9M links the two Cypher counts took 6.5 s
+        (every node and link read), the types' counts 13 ms. Tested to agree.
+        """
+        if self.in_process is not None:
+            return _type_counts(self.in_process())
         kinds = {row["kind"]: row["count"] for row in self.read(COUNT_BY_KIND)}
         types = {row["type"]: row["count"] for row in self.read(COUNT_BY_TYPE)}
         return kinds, types
@@ -470,6 +477,21 @@ class Store:
         if self.reader is not None:
             self.reader.close()
         self.driver.close()
+
+
+def _type_counts(database: Any) -> tuple[dict[str, int], dict[str, int]]:
+    """:meth:`Store.counts` from the embedded engine's count of each type: every entity of
+    a kind carries the kind's label (a supertype of its vertex type), and a link's type is
+    its relation (statecrime writes links between entities only)."""
+    kinds = {
+        name: count
+        for name in sorted(domain.ENTITY_KINDS)
+        if (count := database.count_type(domain.ENTITY_KINDS[name].label))
+    }
+    types = {
+        name: count for name in sorted(domain.RELATIONS) if (count := database.count_type(name))
+    }
+    return kinds, types
 
 
 @contextmanager

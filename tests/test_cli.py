@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from statecrime.graph.store import COUNT_BY_KIND, COUNT_BY_TYPE, Store
 from tests.support.cli_stores import run, store_loaded_with
 
 RECORDS = """
@@ -146,3 +147,17 @@ def test_stats_counts_by_kind_and_type(cli_store: str) -> None:
     document = json.loads(out)
     assert document["entities"]["StateAgency"] == 1 and document["links"]["PAYS"] == 1
     assert document["totals"]["entities"] >= 4
+
+
+def test_stats_from_the_engines_type_counts_agree_with_counting_in_cypher(
+    curated_store: Store,
+) -> None:
+    """The embedded store's ``stats`` reads the engine's count of each type; every node and
+    link counted by Cypher gives the same figures."""
+    kinds, types = curated_store.counts()
+    assert curated_store.in_process is not None  # the engine's counts were the ones read
+    by_kind = {row["kind"]: row["count"] for row in curated_store.read(COUNT_BY_KIND)}
+    by_type = {row["type"]: row["count"] for row in curated_store.read(COUNT_BY_TYPE)}
+    assert kinds == by_kind and list(kinds) == sorted(by_kind)
+    assert types == by_type and list(types) == sorted(by_type)
+    assert sum(kinds.values()) > 100 and len(types) > 10
