@@ -51,7 +51,7 @@ from statecrime.graph.properties import (
     entity_properties,
     link_properties,
 )
-from statecrime.graph.store import chunked
+from statecrime.graph.store import chunked, embedded_vertex_type
 from statecrime.graph.stored import StoredEntities, StoredLinks
 
 if TYPE_CHECKING:
@@ -112,14 +112,11 @@ PROBE_RELATIONS = {
 def made_vertex_type(
     kind: str, known: Callable[[], Collection[str]], probe: Callable[[str], Any], where: str
 ) -> str:
-    """The engine's vertex type for ``kind``, made by its probe if ``known()`` lacks it.
-
-    ArcadeDB keeps a node of several labels in a type named by its labels, sorted
-    and joined by ``~`` (``Entity~State``, ``Agency~Entity``), whose supertypes are
-    the labels. ``where`` names the database in the error if the probe made none.
+    """The engine's vertex type for ``kind`` (:func:`embedded_vertex_type`), made by its
+    probe if ``known()`` lacks it. ``where`` names the database in the error if the probe
+    made none.
     """
-    label = domain.ENTITY_KINDS[kind].label
-    name = "~".join(sorted((domain.ENTITY_LABEL, label)))
+    name = embedded_vertex_type(kind)
     if name not in known():
         probe(PROBE_KINDS[kind].text)
         if name not in known():

@@ -479,14 +479,24 @@ class Store:
         self.driver.close()
 
 
+def embedded_vertex_type(kind: str) -> str:
+    """The embedded engine's vertex type for the nodes of ``kind``.
+
+    ArcadeDB keeps a node of several labels in a type named by its labels, sorted
+    and joined by ``~`` (``Entity~State``, ``Agency~Entity``), whose supertypes are
+    the labels.
+    """
+    return "~".join(sorted((domain.ENTITY_LABEL, domain.ENTITY_KINDS[kind].label)))
+
+
 def _type_counts(database: Any) -> tuple[dict[str, int], dict[str, int]]:
-    """:meth:`Store.counts` from the embedded engine's count of each type: every entity of
-    a kind carries the kind's label (a supertype of its vertex type), and a link's type is
-    its relation (statecrime writes links between entities only)."""
+    """:meth:`Store.counts` from the embedded engine's count of each type: the entities of
+    a kind are the nodes of its vertex type (:func:`embedded_vertex_type`), and a link's
+    type is its relation (statecrime writes links between entities only)."""
     kinds = {
         name: count
         for name in sorted(domain.ENTITY_KINDS)
-        if (count := database.count_type(domain.ENTITY_KINDS[name].label))
+        if (count := database.count_type(embedded_vertex_type(name)))
     }
     types = {
         name: count for name in sorted(domain.RELATIONS) if (count := database.count_type(name))
