@@ -24,6 +24,7 @@ from statecrime.graph.grading import Grading, worst
 from statecrime.graph.store import Store
 from statecrime.queries.evidence import Hop, attach
 from statecrime.queries.files import query
+from statecrime.queries.side import side_rows
 
 
 def reach_params() -> dict[str, list[str]]:
@@ -96,7 +97,18 @@ def taskings_from_rows(store: Store, rows: list[dict[str, Any]]) -> list[Tasking
 
 
 def find_taskings(store: Store, *, state: str | None = None) -> list[Tasking]:
-    """The taskings on the side of ``state`` (every state when None), by state then route length."""
+    """The taskings on the side of ``state`` (every state when None), by state then route length.
+
+    The rows of ``queries/taskings.cypher``, searched a hop at a time
+    (:mod:`statecrime.queries.side`): at 1M entities the text's untyped walk ran past
+    its time limit.
+    """
+    return taskings_from_rows(store, side_rows(store, state))
+
+
+def find_taskings_by_cypher(store: Store, *, state: str | None = None) -> list[Tasking]:
+    """:func:`find_taskings` by the one statement of ``queries/taskings.cypher`` (the text
+    analysts read and adapt; the tests hold the two answers equal)."""
     rows = store.read(
         query("taskings"),
         state=state,

@@ -44,7 +44,8 @@ def _all_texts() -> list[CypherText]:
     import statecrime.cli_analysis
     import statecrime.queries.around
     import statecrime.queries.chains
-    import statecrime.queries.paths  # noqa: F401  (their texts are declared at import)
+    import statecrime.queries.paths
+    import statecrime.queries.side  # noqa: F401  (their texts are declared at import)
     from statecrime.queries.files import all_queries
 
     all_queries()
@@ -60,9 +61,7 @@ CREATE_ONLY = "bulk.probe_"
 
 
 def _every_lookup() -> list[CypherText]:
-    return [
-        t for t in _all_texts() if LOOKUP.search(t.text) and not t.name.startswith(CREATE_ONLY)
-    ]
+    return [t for t in _all_texts() if LOOKUP.search(t.text) and not t.name.startswith(CREATE_ONLY)]
 
 
 def _marked(texts: list[CypherText]) -> list[Any]:
@@ -98,6 +97,7 @@ def test_there_are_id_lookups_to_check() -> None:
     assert "queries.chains" in names and "queries.around" in names
     every = {t.name for t in _every_lookup()}
     assert {"queries.chains.hop", "queries.chains.start", "store.fetch_entities"} <= every
+    assert {"queries.side.hop", "queries.side.start"} <= every
 
 
 @pytest.mark.parametrize("text", _id_lookups(), ids=lambda t: t.name)

@@ -37,7 +37,7 @@ from statecrime.queries.chains import find_chains
 from statecrime.queries.cross_proxies import find_cross_proxies
 from statecrime.queries.paths import find_paths
 from statecrime.queries.report import render_report, write_report
-from statecrime.queries.taskings import find_backers, find_taskings
+from statecrime.queries.taskings import find_backers, find_taskings, find_taskings_by_cypher
 from statecrime.queries.timeline import find_timeline
 from tests.support.query_graphs import ENTITIES, LINKS, TRICKY_NAME, write_graph
 
@@ -83,6 +83,86 @@ def test_taskings_of_every_state_and_tolerance(graph_store) -> None:
         ("s2", "s2", "TOLERATES", "grp2", 0),
     ]
     assert [t.state["id"] for t in found] == sorted(t.state["id"] for t in found)
+
+
+def _same_taskings(store) -> int:
+    """Every state's taskings (and all states') by the hop search and by taskings.cypher."""
+    count = 0
+    for state in (None, *sorted({t.state["id"] for t in find_taskings(store)})):
+        by_hops = [t.as_dict() for t in find_taskings(store, state=state)]
+        by_cypher = [t.as_dict() for t in find_taskings_by_cypher(store, state=state)]
+        assert by_hops == by_cypher, state
+        assert by_hops, state
+        count += len(by_hops)
+    return count
+
+
+def test_taskings_searched_a_hop_at_a_time_are_the_cypher_texts_answer(graph_store) -> None:
+    """find_taskings (queries/side.py) returns the rows of taskings.cypher, in its order,
+    routes and evidence included."""
+    assert _same_taskings(graph_store) > 10
+
+
+def test_taskings_of_the_curated_data_by_both_searches(curated_store) -> None:
+    assert _same_taskings(curated_store) > 60
+
+
+def test_taskings_searched_a_hop_at_a_time_on_both_engines(engine_store, tmp_path) -> None:
+    """Routes of one length to a tasker are chosen as taskings.cypher chooses them (by the
+    ids along them, then by the relation types), on the embedded store and on Neo4j."""
+    source = {
+        "id": "tie-src",
+        "kind": "Source",
+        "publisher": "statecrime tests (not real data)",
+        "title": "Invented records",
+        "date": "2026-01-01",
+        "sourceType": "research",
+    }
+    entities = [
+        {"id": "tie-state", "kind": "State", "name": "Invented State", "country": "AA"},
+        {"id": "tie-ag-b", "kind": "StateAgency", "name": "Agency B"},
+        {"id": "tie-ag-a", "kind": "StateAgency", "name": "Agency A"},
+        {"id": "tie-grp-x", "kind": "CybercrimeGroup", "name": "Group X"},
+        {"id": "tie-grp-y", "kind": "CybercrimeGroup", "name": "Group Y"},
+        {"id": "tie-grp-w", "kind": "CybercrimeGroup", "name": "Group W"},
+        {"id": "tie-officer", "kind": "Person", "name": "Officer Z"},
+    ]
+    links = [
+        ("tie-ag-a", "PART_OF", "tie-state"),
+        ("tie-ag-b", "PART_OF", "tie-state"),
+        ("tie-ag-b", "TASKS", "tie-grp-x"),  # the same length through B: B sorts after A
+        ("tie-ag-a", "TASKS", "tie-grp-x"),
+        ("tie-ag-a", "PAYS", "tie-grp-x"),  # A to X twice: PAYS sorts before TASKS
+        ("tie-grp-x", "TASKS", "tie-grp-y"),
+        ("tie-officer", "MEMBER_OF", "tie-ag-b"),
+        ("tie-officer", "SPONSORS", "tie-grp-w"),
+    ]
+    records = tmp_path / "ties.json"
+    records.write_text(
+        json.dumps(
+            {
+                "sources": [source],
+                "entities": entities,
+                "links": [
+                    {"source": a, "type": t, "target": b, "grading": "B2", "sources": ["tie-src"]}
+                    for a, t, b in links
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    load_paths(engine_store, [records])
+    found = find_taskings(engine_store, state="tie-state")
+    assert [t.as_dict() for t in found] == [
+        t.as_dict() for t in find_taskings_by_cypher(engine_store, state="tie-state")
+    ]
+    routes = {(t.tasker["id"], t.link.type, t.tasked["id"]): t for t in found}
+    via_x = routes[("tie-grp-x", "TASKS", "tie-grp-y")]
+    assert [n["id"] for n in via_x.via] == ["tie-state", "tie-ag-a", "tie-grp-x"]
+    assert [h.type for h in via_x.route] == ["PART_OF", "PAYS"]
+    sponsor = routes[("tie-officer", "SPONSORS", "tie-grp-w")]
+    assert [h.direction for h in sponsor.route] == ["backward", "backward"]
+    assert len(found) == 5
 
 
 def test_backers_are_the_inverse_of_taskings(graph_store) -> None:
@@ -177,9 +257,7 @@ def test_around_is_the_ego_graph(graph_store, center, hops, through_context) -> 
     hood = find_around(graph_store, center, hops, through_context=through_context, cap=None)
     assert hood is not None
     crossed = [
-        link
-        for link in LINKS
-        if through_context or link["type"] not in domain.CONTEXT_TYPES
+        link for link in LINKS if through_context or link["type"] not in domain.CONTEXT_TYPES
     ]
     nodes = set(nx.ego_graph(_undirected(crossed), center, radius=hops).nodes)
     assert hood.cut == []

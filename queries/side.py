@@ -1,0 +1,179 @@
+"""A state's side, searched a hop at a time: the rows of ``taskings.cypher`` without its walk.
+
+Why: ``queries/taskings.cypher`` matches every untyped path of up to 4 links from
+each state and keeps those that cross the side's relations the right way. On the
+generated 1M graph (1,000,000 entities, 2.9M links) ``taskings --state X`` ran past
+its 60 s limit: the untyped walk reads every link of a hub, noise included. Here
+each hop is one typed, directed query for the whole frontier (as the chain search
+does, :mod:`statecrime.queries.chains`), read in-process on the embedded store.
+
+Which route is kept, as the Cypher text keeps it: for each state and tasker, the
+shortest route, then the one whose node ids, read from the state, come first,
+then whose relation types do (the text compares the ids and types joined by
+spaces; no id or type holds a space or anything sorting before it, so that is the
+order of the tuples). The shortest routes of one length extend the best routes of
+the length before (a node reached first at depth ``d`` cannot lie on a shortest
+route to a node of depth ``d - 1``), so one best route per node and level is kept
+as the frontier grows. The rows come in the text's order; the catalogue keeps the
+text for analysts, and the tests compare the two.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statecrime.graph import domain
+from statecrime.graph.cypher import declare
+from statecrime.graph.read_rows import Run, gc_paused, read_transaction
+from statecrime.graph.store import Store
+
+SIDE_HOPS = 4
+"""How far a state's side reaches (``taskings.cypher``'s ``[*0..4]``)."""
+
+_LINK = "r.grading, r.since, r.until, r.note, r.sources"
+_NODE = "b.id, b.kind, b.name, b.country"
+
+
+def _part(arrow: str, types: list[str], forward: bool) -> str:
+    return f"""
+UNWIND $nodes AS node
+MATCH (a) WHERE elementId(a) = node
+MATCH (a){arrow.format(types="|".join(types))}(b:Entity)
+WITH node, collect([type(r), elementId(b), {_NODE}, {_LINK}]) AS links
+RETURN [node, {str(forward).lower()}] + links AS links"""
+
+
+_SIDE_STAGES = (domain.Stage.CONTROL, domain.Stage.MEMBERSHIP)
+_ON_SIDE = [r for r in domain.RELATIONS.values() if r.stage in _SIDE_STAGES]
+_FORWARD = frozenset(r.name for r in _ON_SIDE if r.chain is domain.Crossing.FORWARD)
+_BACKWARD = frozenset(r.name for r in _ON_SIDE if r.chain is domain.Crossing.BACKWARD)
+_TASKING = frozenset(domain.TASKING_TYPES)
+
+HOP_TEXT = declare(
+    "queries.side.hop",
+    "// One hop of a state's side (queries/side.py): from each frontier node, the links\n"
+    "// out of it of a type the side crosses forward or that tasks, and the links into it\n"
+    "// of a type the side crosses backward. Built from graph/domain.py.\n"
+    + "\nUNION ALL".join(
+        [
+            _part("-[r:{types}]->", sorted(_FORWARD | _TASKING), True),
+            _part("<-[r:{types}]-", sorted(_BACKWARD), False),
+        ]
+    ),
+    nodes=["4:00000000-0000-0000-0000-000000000000:0"],
+)
+"""One level of the search, for the whole frontier (by the element ids of the level before)."""
+START_TEXT = declare(
+    "queries.side.start",
+    f"MATCH (b:Entity {{id: $state}}) WHERE b:State RETURN elementId(b), {_NODE}",
+    state="ru",
+)
+EVERY_STATE_TEXT = declare(
+    "queries.side.every_state", f"MATCH (b:State) RETURN elementId(b), {_NODE}"
+)
+
+
+def _node(props: list[Any]) -> dict[str, Any]:
+    return dict(zip(("id", "kind", "name", "country"), props, strict=True))
+
+
+def _hop(source: str, target: str, kind: str, forward: bool, props: list[Any]) -> dict[str, Any]:
+    grading, since, until, note, sources = props
+    return {
+        "source": source,
+        "target": target,
+        "type": kind,
+        "direction": "forward" if forward else "backward",
+        "grading": grading,
+        "since": since,
+        "until": until,
+        "note": note,
+        "sources": sources,
+    }
+
+
+class _Route:
+    """The best route found from a state to one node: its nodes' ids, types and hops."""
+
+    __slots__ = ("hops", "ids", "nodes", "types")
+
+    def __init__(
+        self,
+        ids: tuple[str, ...],
+        types: tuple[str, ...],
+        nodes: tuple[dict[str, Any], ...],
+        hops: tuple[dict[str, Any], ...],
+    ) -> None:
+        self.ids, self.types, self.nodes, self.hops = ids, types, nodes, hops
+
+    def key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return self.ids, self.types
+
+
+def side_rows(store: Store, state: str | None = None) -> list[dict[str, Any]]:
+    """The rows ``taskings.cypher`` returns for ``state`` (every state when None), in its
+    order: each tasking link out of an entity on a state's side, with the best route."""
+
+    def search(run: Run) -> list[dict[str, Any]]:
+        one = state is not None
+        text, params = (START_TEXT, {"state": state}) if one else (EVERY_STATE_TEXT, {})
+        rows: list[dict[str, Any]] = []
+        for element, *props in run(text.text, params):
+            rows.extend(_one_state(run, element, _node(props)))
+        return rows
+
+    with gc_paused():
+        rows = read_transaction(store, search)
+    rows.sort(
+        key=lambda row: (
+            row["state"]["id"],
+            len(row["route"]),
+            row["link"]["source"],
+            row["link"]["type"],
+            row["link"]["target"],
+        )
+    )
+    return rows
+
+
+def _one_state(run: Run, element: str, state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of one state: a level of its side at a time, each node's best route kept."""
+    best: dict[str, _Route] = {element: _Route((state["id"],), (), (state,), ())}
+    frontier = [element]
+    rows: list[dict[str, Any]] = []
+    for depth in range(SIDE_HOPS + 1):
+        if not frontier:
+            break
+        found: dict[str, _Route] = {}
+        for ((node, forward, *links),) in run(HOP_TEXT.text, {"nodes": sorted(frontier)}):
+            route = best[node]
+            here = route.ids[-1]
+            for kind, other, *props in links:
+                other_node = _node(props[:4])
+                link = props[4:]
+                if forward and kind in _TASKING:
+                    rows.append(
+                        {
+                            "state": state,
+                            "via": list(route.nodes),
+                            "route": list(route.hops),
+                            "link": _hop(here, other_node["id"], kind, True, link),
+                            "tasked": other_node,
+                        }
+                    )
+                crosses = kind in _FORWARD if forward else kind in _BACKWARD
+                if depth == SIDE_HOPS or not crosses or other in best:
+                    continue  # reached before on a shorter route, or not on the side
+                source, target = (here, other_node["id"]) if forward else (other_node["id"], here)
+                candidate = _Route(
+                    (*route.ids, other_node["id"]),
+                    (*route.types, kind),
+                    (*route.nodes, other_node),
+                    (*route.hops, _hop(source, target, kind, forward, link)),
+                )
+                held = found.get(other)
+                if held is None or candidate.key() < held.key():
+                    found[other] = candidate
+        best.update(found)
+        frontier = list(found)
+    return rows
