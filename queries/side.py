@@ -48,6 +48,9 @@ _ON_SIDE = [r for r in domain.RELATIONS.values() if r.stage in _SIDE_STAGES]
 _FORWARD = frozenset(r.name for r in _ON_SIDE if r.chain is domain.Crossing.FORWARD)
 _BACKWARD = frozenset(r.name for r in _ON_SIDE if r.chain is domain.Crossing.BACKWARD)
 _TASKING = frozenset(domain.TASKING_TYPES)
+_STATE_KIND = "State"
+"""The kind whose side is searched (``backers.cypher``'s ``s:State``)."""
+assert _STATE_KIND in domain.ENTITY_KINDS
 
 HOP_TEXT = declare(
     "queries.side.hop",
@@ -71,6 +74,28 @@ START_TEXT = declare(
 EVERY_STATE_TEXT = declare(
     "queries.side.every_state", f"MATCH (b:State) RETURN elementId(b), {_NODE}"
 )
+BACK_HOP_TEXT = declare(
+    "queries.side.back_hop",
+    "// One hop of a state's side walked back from a tasker (queries/side.py): into each\n"
+    "// frontier node, the links of a type the side crosses forward, and out of it, the\n"
+    "// links of a type the side crosses backward. Built from graph/domain.py.\n"
+    + "\nUNION ALL".join(
+        [
+            _part("<-[r:{types}]-", sorted(_FORWARD), True),
+            _part("-[r:{types}]->", sorted(_BACKWARD), False),
+        ]
+    ),
+    nodes=["4:00000000-0000-0000-0000-000000000000:0"],
+)
+"""One level of the walk back from a tasker towards the states whose side holds it."""
+TASKERS_TEXT = declare(
+    "queries.side.taskers",
+    f"""MATCH (a:Entity {{id: $id}})
+MATCH (a)<-[r:{"|".join(sorted(_TASKING))}]-(b:Entity)
+RETURN elementId(a), a.id, a.kind, a.name, a.country, type(r), elementId(b), {_NODE}, {_LINK}""",
+    id="evil-corp",
+)
+"""The tasking links into an actor, with their taskers."""
 
 
 def _node(props: list[Any]) -> dict[str, Any]:
@@ -177,3 +202,86 @@ def _one_state(run: Run, element: str, state: dict[str, Any]) -> list[dict[str, 
         best.update(found)
         frontier = list(found)
     return rows
+
+
+def backer_rows(store: Store, actor: str) -> list[dict[str, Any]]:
+    """The rows ``backers.cypher`` returns for ``actor``, in its order: each tasking link
+    into it, with each state whose side holds the tasker and the best route from it.
+
+    The walk goes back from each tasker, a level at a time, keeping every link between
+    consecutive levels (the shortest routes); from each state found, the best route is
+    then read forwards: the smallest id at each step (the routes have one length, and
+    distinct nodes distinct ids), then the smallest type among parallel links."""
+
+    def search(run: Run) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for _element, *fields in run(TASKERS_TEXT.text, {"id": actor}):
+            tasked = _node(fields[:4])
+            kind, element, *props = fields[4:]
+            tasker = _node(props[:4])
+            link = _hop(tasker["id"], tasked["id"], kind, True, props[4:])
+            for state, via, route in _backers_of(run, element, tasker):
+                rows.append(
+                    {"state": state, "via": via, "route": route, "link": link, "tasked": tasked}
+                )
+        return rows
+
+    with gc_paused():
+        rows = read_transaction(store, search)
+    rows.sort(
+        key=lambda row: (
+            row["state"]["id"],
+            len(row["route"]),
+            row["link"]["source"],
+            row["link"]["type"],
+        )
+    )
+    return rows
+
+
+def _backers_of(
+    run: Run, element: str, tasker: dict[str, Any]
+) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Each state whose side reaches the tasker within :data:`SIDE_HOPS`, the route's nodes
+    and hops from the state."""
+    nodes = {element: tasker}
+    level = {element: 0}
+    # toward the tasker: for each node, the links to the nodes one level nearer it
+    nearer: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    frontier = [element]
+    for depth in range(1, SIDE_HOPS + 1):
+        found: list[str] = []
+        for ((node, forward, *links),) in run(BACK_HOP_TEXT.text, {"nodes": sorted(frontier)}):
+            here = nodes[node]["id"]
+            for kind, other, *props in links:
+                held = level.get(other)
+                if held is not None and held < depth:
+                    continue  # nearer the tasker already: not on a shortest route from it
+                if held is None:
+                    level[other] = depth
+                    nodes[other] = _node(props[:4])
+                    found.append(other)
+                # read from the state's side: forward types run other -> here
+                there = nodes[other]["id"]
+                source, target = (there, here) if forward else (here, there)
+                hop = _hop(source, target, kind, forward, props[4:])
+                nearer.setdefault(other, []).append((kind, node, hop))
+        frontier = found
+        if not frontier:
+            break
+    backers = []
+    for element_id, node in nodes.items():
+        if node["kind"] != _STATE_KIND:
+            continue
+        via, route, here = [node], [], element_id
+        while here != element:
+            steps = nearer[here]
+            step_id = min(nodes[n]["id"] for _, n, _ in steps)
+            kind, ahead, hop = min(
+                (s for s in steps if nodes[s[1]]["id"] == step_id), key=lambda s: s[0]
+            )
+            via.append(nodes[ahead])
+            route.append(hop)
+            here = ahead
+        backers.append((node, via, route))
+    return backers

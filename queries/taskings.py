@@ -24,7 +24,7 @@ from statecrime.graph.grading import Grading, worst
 from statecrime.graph.store import Store
 from statecrime.queries.evidence import Hop, attach
 from statecrime.queries.files import query
-from statecrime.queries.side import side_rows
+from statecrime.queries.side import backer_rows, side_rows
 
 
 def reach_params() -> dict[str, list[str]]:
@@ -119,7 +119,16 @@ def find_taskings_by_cypher(store: Store, *, state: str | None = None) -> list[T
 
 
 def find_backers(store: Store, actor: str) -> list[Tasking]:
-    """The states behind ``actor``: each tasking link into it, with each state behind the tasker."""
+    """The states behind ``actor``: each tasking link into it, with each state behind the tasker.
+
+    The rows of ``queries/backers.cypher``, searched a hop at a time back from each
+    tasker (:func:`statecrime.queries.side.backer_rows`).
+    """
+    return taskings_from_rows(store, backer_rows(store, actor))
+
+
+def find_backers_by_cypher(store: Store, actor: str) -> list[Tasking]:
+    """:func:`find_backers` by the one statement of ``queries/backers.cypher``."""
     rows = store.read(
         query("backers"), id=actor, taskingTypes=list(domain.TASKING_TYPES), **reach_params()
     )

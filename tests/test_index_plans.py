@@ -97,7 +97,7 @@ def test_there_are_id_lookups_to_check() -> None:
     assert "queries.chains" in names and "queries.around" in names
     every = {t.name for t in _every_lookup()}
     assert {"queries.chains.hop", "queries.chains.start", "store.fetch_entities"} <= every
-    assert {"queries.side.hop", "queries.side.start"} <= every
+    assert {"queries.side.hop", "queries.side.start", "queries.side.taskers"} <= every
 
 
 @pytest.mark.parametrize("text", _id_lookups(), ids=lambda t: t.name)

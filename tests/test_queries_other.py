@@ -37,7 +37,12 @@ from statecrime.queries.chains import find_chains
 from statecrime.queries.cross_proxies import find_cross_proxies
 from statecrime.queries.paths import find_paths
 from statecrime.queries.report import render_report, write_report
-from statecrime.queries.taskings import find_backers, find_taskings, find_taskings_by_cypher
+from statecrime.queries.taskings import (
+    find_backers,
+    find_backers_by_cypher,
+    find_taskings,
+    find_taskings_by_cypher,
+)
 from statecrime.queries.timeline import find_timeline
 from tests.support.query_graphs import ENTITIES, LINKS, TRICKY_NAME, write_graph
 
@@ -86,7 +91,8 @@ def test_taskings_of_every_state_and_tolerance(graph_store) -> None:
 
 
 def _same_taskings(store) -> int:
-    """Every state's taskings (and all states') by the hop search and by taskings.cypher."""
+    """Every state's taskings (and all states'), and the backers of every actor tasked, by
+    the hop searches and by taskings.cypher and backers.cypher."""
     count = 0
     for state in (None, *sorted({t.state["id"] for t in find_taskings(store)})):
         by_hops = [t.as_dict() for t in find_taskings(store, state=state)]
@@ -94,6 +100,10 @@ def _same_taskings(store) -> int:
         assert by_hops == by_cypher, state
         assert by_hops, state
         count += len(by_hops)
+    for actor in sorted({t.tasked["id"] for t in find_taskings(store)}):
+        by_hops = [t.as_dict() for t in find_backers(store, actor)]
+        assert by_hops == [t.as_dict() for t in find_backers_by_cypher(store, actor)], actor
+        assert by_hops, actor
     return count
 
 
@@ -163,6 +173,12 @@ def test_taskings_searched_a_hop_at_a_time_on_both_engines(engine_store, tmp_pat
     sponsor = routes[("tie-officer", "SPONSORS", "tie-grp-w")]
     assert [h.direction for h in sponsor.route] == ["backward", "backward"]
     assert len(found) == 5
+    for actor in ("tie-grp-x", "tie-grp-y", "tie-grp-w"):
+        backers = [t.as_dict() for t in find_backers(engine_store, actor)]
+        assert backers == [t.as_dict() for t in find_backers_by_cypher(engine_store, actor)]
+    behind_y = find_backers(engine_store, "tie-grp-y")
+    assert [[n["id"] for n in t.via] for t in behind_y] == [["tie-state", "tie-ag-a", "tie-grp-x"]]
+    assert [h.type for h in behind_y[0].route] == ["PART_OF", "PAYS"]
 
 
 def test_backers_are_the_inverse_of_taskings(graph_store) -> None:
