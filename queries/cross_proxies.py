@@ -12,6 +12,7 @@ from __future__ import annotations
 from statecrime.graph import domain
 from statecrime.graph.store import Store
 from statecrime.queries.files import query
+from statecrime.queries.side import side_rows
 from statecrime.queries.taskings import Tasking, reach_params, taskings_from_rows
 
 
@@ -22,7 +23,35 @@ def proxy_types() -> list[str]:
 
 
 def find_cross_proxies(store: Store, *, state: str | None = None) -> list[Tasking]:
-    """Proxies of another nationality than the state behind them, by state then actor."""
+    """Proxies of another nationality than the state behind them, by state then actor.
+
+    The rows of ``queries/cross_proxies.cypher``: the taskings of a state's side
+    searched a hop at a time (:func:`statecrime.queries.side.side_rows`), kept as the
+    text keeps them and in its order.
+    """
+    proxies = set(proxy_types())
+    rows = [
+        row
+        for row in side_rows(store, state)
+        if row["link"]["type"] in proxies
+        and row["state"]["country"] is not None
+        and row["tasked"]["country"] is not None
+        and row["tasked"]["country"] != row["state"]["country"]
+    ]
+    rows.sort(
+        key=lambda row: (
+            row["state"]["id"],
+            row["tasked"]["id"],
+            len(row["route"]),
+            row["link"]["source"],
+            row["link"]["type"],
+        )
+    )
+    return taskings_from_rows(store, rows)
+
+
+def find_cross_proxies_by_cypher(store: Store, *, state: str | None = None) -> list[Tasking]:
+    """:func:`find_cross_proxies` by the one statement of ``queries/cross_proxies.cypher``."""
     rows = store.read(
         query("cross_proxies"), state=state, proxyTypes=proxy_types(), **reach_params()
     )

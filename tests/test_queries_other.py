@@ -34,7 +34,7 @@ from statecrime.output import OutputFormat, emit
 from statecrime.queries import analysis
 from statecrime.queries.around import find_around
 from statecrime.queries.chains import find_chains
-from statecrime.queries.cross_proxies import find_cross_proxies
+from statecrime.queries.cross_proxies import find_cross_proxies, find_cross_proxies_by_cypher
 from statecrime.queries.paths import find_paths
 from statecrime.queries.report import render_report, write_report
 from statecrime.queries.taskings import (
@@ -91,8 +91,8 @@ def test_taskings_of_every_state_and_tolerance(graph_store) -> None:
 
 
 def _same_taskings(store) -> int:
-    """Every state's taskings (and all states'), and the backers of every actor tasked, by
-    the hop searches and by taskings.cypher and backers.cypher."""
+    """Every state's taskings and cross-nationality proxies (and all states'), and the
+    backers of every actor tasked, by the hop searches and by the .cypher texts."""
     count = 0
     for state in (None, *sorted({t.state["id"] for t in find_taskings(store)})):
         by_hops = [t.as_dict() for t in find_taskings(store, state=state)]
@@ -100,6 +100,8 @@ def _same_taskings(store) -> int:
         assert by_hops == by_cypher, state
         assert by_hops, state
         count += len(by_hops)
+        crossing = [t.as_dict() for t in find_cross_proxies(store, state=state)]
+        assert crossing == [t.as_dict() for t in find_cross_proxies_by_cypher(store, state=state)]
     for actor in sorted({t.tasked["id"] for t in find_taskings(store)}):
         by_hops = [t.as_dict() for t in find_backers(store, actor)]
         assert by_hops == [t.as_dict() for t in find_backers_by_cypher(store, actor)], actor
@@ -115,6 +117,7 @@ def test_taskings_searched_a_hop_at_a_time_are_the_cypher_texts_answer(graph_sto
 
 def test_taskings_of_the_curated_data_by_both_searches(curated_store) -> None:
     assert _same_taskings(curated_store) > 60
+    assert len(find_cross_proxies(curated_store)) > 10
 
 
 def test_taskings_searched_a_hop_at_a_time_on_both_engines(engine_store, tmp_path) -> None:
