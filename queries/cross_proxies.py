@@ -12,7 +12,7 @@ from __future__ import annotations
 from statecrime.graph import domain
 from statecrime.graph.store import Store
 from statecrime.queries.files import query
-from statecrime.queries.side import side_rows
+from statecrime.queries.side import order_by, side_rows
 from statecrime.queries.taskings import Tasking, reach_params, taskings_from_rows
 
 
@@ -38,15 +38,7 @@ def find_cross_proxies(store: Store, *, state: str | None = None) -> list[Taskin
         and row["tasked"]["country"] is not None
         and row["tasked"]["country"] != row["state"]["country"]
     ]
-    rows.sort(
-        key=lambda row: (
-            row["state"]["id"],
-            row["tasked"]["id"],
-            len(row["route"]),
-            row["link"]["source"],
-            row["link"]["type"],
-        )
-    )
+    rows.sort(key=order_by("state.id", "tasked.id", "#route", "link.source", "link.type"))
     return taskings_from_rows(store, rows)
 
 

@@ -20,6 +20,7 @@ text for analysts, and the tests compare the two.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from statecrime.graph import domain
@@ -50,7 +51,8 @@ _BACKWARD = frozenset(r.name for r in _ON_SIDE if r.chain is domain.Crossing.BAC
 _TASKING = frozenset(domain.TASKING_TYPES)
 _STATE_KIND = "State"
 """The kind whose side is searched (``backers.cypher``'s ``s:State``)."""
-assert _STATE_KIND in domain.ENTITY_KINDS
+if _STATE_KIND not in domain.ENTITY_KINDS:
+    raise ValueError(f"graph/domain.py declares no kind {_STATE_KIND!r}: queries/side.py needs it")
 
 HOP_TEXT = declare(
     "queries.side.hop",
@@ -135,6 +137,36 @@ class _Route:
         return self.ids, self.types
 
 
+Row = dict[str, Any]
+
+
+def order_by(*fields: str) -> Callable[[Row], tuple[Any, ...]]:
+    """The sort key of a text's ``ORDER BY`` over these rows: ``"state.id"`` is a field of
+    a field, ``"#route"`` the length of one."""
+    paths = [(name.startswith("#"), name.lstrip("#").split(".")) for name in fields]
+
+    def key(row: Row) -> tuple[Any, ...]:
+        values = []
+        for length, path in paths:
+            value: Any = row
+            for part in path:
+                value = value[part]
+            values.append(len(value) if length else value)
+        return tuple(values)
+
+    return key
+
+
+def _read_in_order(
+    store: Store, search: Callable[[Run], list[Row]], key: Callable[[Row], tuple[Any, ...]]
+) -> list[Row]:
+    """The rows ``search`` finds in one read transaction, sorted by ``key``."""
+    with gc_paused():
+        rows = read_transaction(store, search)
+    rows.sort(key=key)
+    return rows
+
+
 def side_rows(store: Store, state: str | None = None) -> list[dict[str, Any]]:
     """The rows ``taskings.cypher`` returns for ``state`` (every state when None), in its
     order: each tasking link out of an entity on a state's side, with the best route."""
@@ -147,18 +179,9 @@ def side_rows(store: Store, state: str | None = None) -> list[dict[str, Any]]:
             rows.extend(_one_state(run, element, _node(props)))
         return rows
 
-    with gc_paused():
-        rows = read_transaction(store, search)
-    rows.sort(
-        key=lambda row: (
-            row["state"]["id"],
-            len(row["route"]),
-            row["link"]["source"],
-            row["link"]["type"],
-            row["link"]["target"],
-        )
+    return _read_in_order(
+        store, search, order_by("state.id", "#route", "link.source", "link.type", "link.target")
     )
-    return rows
 
 
 def _one_state(run: Run, element: str, state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -226,17 +249,7 @@ def backer_rows(store: Store, actor: str) -> list[dict[str, Any]]:
                 )
         return rows
 
-    with gc_paused():
-        rows = read_transaction(store, search)
-    rows.sort(
-        key=lambda row: (
-            row["state"]["id"],
-            len(row["route"]),
-            row["link"]["source"],
-            row["link"]["type"],
-        )
-    )
-    return rows
+    return _read_in_order(store, search, order_by("state.id", "#route", "link.source", "link.type"))
 
 
 def _backers_of(
