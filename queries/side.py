@@ -46,10 +46,18 @@ RETURN [node, {str(forward).lower()}] + links AS links"""
 
 _SIDE_STAGES = (domain.Stage.CONTROL, domain.Stage.MEMBERSHIP)
 _ON_SIDE = [r for r in domain.RELATIONS.values() if r.stage in _SIDE_STAGES]
-_FORWARD = frozenset(r.name for r in _ON_SIDE if r.chain is domain.Crossing.FORWARD)
-_BACKWARD = frozenset(r.name for r in _ON_SIDE if r.chain is domain.Crossing.BACKWARD)
+REACH_FORWARD = tuple(r.name for r in _ON_SIDE if r.chain is domain.Crossing.FORWARD)
+"""The relations a state's side crosses forward (from their start), in the domain's order:
+the texts' ``$reachForward``."""
+REACH_BACKWARD = tuple(r.name for r in _ON_SIDE if r.chain is domain.Crossing.BACKWARD)
+"""The relations a state's side crosses backward (from their end): ``$reachBackward``."""
+_FORWARD = frozenset(REACH_FORWARD)
+_BACKWARD = frozenset(REACH_BACKWARD)
 _TASKING = frozenset(domain.TASKING_TYPES)
 _STATE_KIND = "State"
+"""The kind whose side is searched (``backers.cypher``'s ``s:State``)."""
+if _STATE_KIND not in domain.ENTITY_KINDS:
+    raise ValueError(f"graph/domain.py declares no kind {_STATE_KIND!r}: queries/side.py needs it")
 
 
 def _kinds(types: frozenset[str], end: str) -> frozenset[str]:
@@ -66,9 +74,6 @@ _SIDE_OUT = _kinds(_FORWARD | _TASKING, "sources")
 _SIDE_IN = _kinds(_BACKWARD, "targets")
 _BACK_IN = _kinds(_FORWARD, "targets")
 _BACK_OUT = _kinds(_BACKWARD, "sources")
-"""The kind whose side is searched (``backers.cypher``'s ``s:State``)."""
-if _STATE_KIND not in domain.ENTITY_KINDS:
-    raise ValueError(f"graph/domain.py declares no kind {_STATE_KIND!r}: queries/side.py needs it")
 
 HOP_TEXT = declare(
     "queries.side.hop",
@@ -233,9 +238,13 @@ def _one_state(run: Run, element: str, state: dict[str, Any]) -> list[dict[str, 
             route = best[node]
             here = route.ids[-1]
             for kind, other, *props in links:
+                tasks = forward and kind in _TASKING
+                crosses = depth < SIDE_HOPS and (kind in _FORWARD if forward else kind in _BACKWARD)
+                if not tasks and not crosses:
+                    continue  # a link of the query's types that this node's side does not take
                 other_node = _node(props[:4])
                 link = props[4:]
-                if forward and kind in _TASKING:
+                if tasks:
                     rows.append(
                         {
                             "state": state,
@@ -245,9 +254,8 @@ def _one_state(run: Run, element: str, state: dict[str, Any]) -> list[dict[str, 
                             "tasked": other_node,
                         }
                     )
-                crosses = kind in _FORWARD if forward else kind in _BACKWARD
-                if depth == SIDE_HOPS or not crosses or other in best:
-                    continue  # reached before on a shorter route, or not on the side
+                if not crosses or other in best:
+                    continue  # not on the side from here, or reached before on a shorter route
                 source, target = (here, other_node["id"]) if forward else (other_node["id"], here)
                 candidate = _Route(
                     (*route.ids, other_node["id"]),

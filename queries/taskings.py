@@ -24,17 +24,13 @@ from statecrime.graph.grading import Grading, worst
 from statecrime.graph.store import Store
 from statecrime.queries.evidence import Hop, attach
 from statecrime.queries.files import query
-from statecrime.queries.side import backer_rows, side_rows
+from statecrime.queries.side import REACH_BACKWARD, REACH_FORWARD, backer_rows, side_rows
 
 
 def reach_params() -> dict[str, list[str]]:
-    """The relation types of a state's side, read from the domain declaration."""
-    side = (domain.Stage.CONTROL, domain.Stage.MEMBERSHIP)
-    relations = [r for r in domain.RELATIONS.values() if r.stage in side]
-    return {
-        "reachForward": [r.name for r in relations if r.chain is domain.Crossing.FORWARD],
-        "reachBackward": [r.name for r in relations if r.chain is domain.Crossing.BACKWARD],
-    }
+    """The relation types of a state's side, read from the domain declaration
+    (:data:`statecrime.queries.side.REACH_FORWARD`, ``REACH_BACKWARD``)."""
+    return {"reachForward": list(REACH_FORWARD), "reachBackward": list(REACH_BACKWARD)}
 
 
 @dataclass
