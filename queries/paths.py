@@ -22,6 +22,7 @@ from statecrime.graph.store import Store
 from statecrime.queries.bounded import pick, variants
 from statecrime.queries.evidence import Hop, Route, attach
 from statecrime.queries.files import query
+from statecrime.queries.paths_between import path_rows
 from statecrime.queries.paths_shortest import shortest_paths
 
 DEFAULT_MAX_HOPS = 4
@@ -101,6 +102,38 @@ def find_paths(
     Raises ``ValueError`` when the two ids are the same or an excluded type is
     not a relation of the domain, ``BoundError`` when ``max_hops`` is outside 1-6.
     """
+    _check(source, target, exclude)
+    pick(TEXTS, max_hops)  # the bound is checked as the Cypher text's is
+    shortest = _records(shortest_paths(store, source, target, through_context=through_context))
+    rows = path_rows(store, source, target, max_hops, exclude)
+    paths = _records(rows if limit is None else rows[:limit])
+    attach(store, [hop for p in [*shortest, *paths] for hop in p.hops])
+    return Connection(source, target, max_hops, shortest, paths)
+
+
+def find_paths_by_cypher(
+    store: Store,
+    source: str,
+    target: str,
+    *,
+    max_hops: int = DEFAULT_MAX_HOPS,
+    exclude: Sequence[str] = (),
+) -> list[PathRecord]:
+    """The paths :func:`find_paths` lists, from the analysts' one statement (paths_all.cypher).
+
+    For the tests (both must give networkx's paths) and the benchmark (the search
+    before the one from both ends); no command uses it.
+    """
+    _check(source, target, exclude)
+    text = pick(TEXTS, max_hops)
+    paths = _records(
+        store.read(text, fromId=source, toId=target, excludeTypes=list(exclude), limit=NO_LIMIT)
+    )
+    attach(store, [hop for p in paths for hop in p.hops])
+    return paths
+
+
+def _check(source: str, target: str, exclude: Sequence[str]) -> None:
     if source == target:
         raise ValueError("a path needs two different entities")
     unknown = [t for t in exclude if t not in domain.RELATIONS]
@@ -109,12 +142,3 @@ def find_paths(
             f"unknown relation type(s) {', '.join(unknown)}; "
             f"expected some of: {', '.join(domain.RELATIONS)}"
         )
-    text = pick(TEXTS, max_hops)
-    shortest = _records(shortest_paths(store, source, target, through_context=through_context))
-    paths = _records(
-        store.read(text, fromId=source, toId=target, excludeTypes=list(exclude), limit=NO_LIMIT)
-    )
-    if limit is not None:
-        paths = paths[:limit]
-    attach(store, [hop for p in [*shortest, *paths] for hop in p.hops])
-    return Connection(source, target, max_hops, shortest, paths)

@@ -98,6 +98,7 @@ def test_there_are_id_lookups_to_check() -> None:
     every = {t.name for t in _every_lookup()}
     assert {"queries.chains.hop", "queries.chains.start", "store.fetch_entities"} <= every
     assert {"queries.side.hop", "queries.side.start", "queries.side.taskers"} <= every
+    assert {"queries.paths_between.hop", "queries.paths_between.end"} <= every
 
 
 @pytest.mark.parametrize("text", _id_lookups(), ids=lambda t: t.name)

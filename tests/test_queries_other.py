@@ -35,7 +35,7 @@ from statecrime.queries import analysis
 from statecrime.queries.around import find_around
 from statecrime.queries.chains import find_chains
 from statecrime.queries.cross_proxies import find_cross_proxies, find_cross_proxies_by_cypher
-from statecrime.queries.paths import find_paths
+from statecrime.queries.paths import find_paths, find_paths_by_cypher
 from statecrime.queries.report import render_report, write_report
 from statecrime.queries.taskings import (
     find_backers,
@@ -250,6 +250,41 @@ def test_paths_agree_with_networkx(graph_store, a, b, hops) -> None:
     for path in found.paths:
         for hop, (x, y) in zip(path.hops, zip(path.ids, path.ids[1:], strict=False), strict=True):
             assert (hop.source, hop.target) == ((x, y) if hop.direction == "forward" else (y, x))
+
+
+_FROM = ("s1", "s3", "off1", "grp2", "inc3")
+
+
+@pytest.mark.parametrize(
+    ("hops", "exclude"), [(4, ()), (1, ()), (3, ("SANCTIONED_BY",)), (6, ("BASED_IN", "TARGETS"))]
+)
+def test_paths_from_both_ends_on_both_engines(engine_store, tmp_path, hops, exclude) -> None:
+    """The search from both ends lists what paths_all.cypher and networkx list, hop fields
+    and all, on the embedded store and on Neo4j, from five entities to every other."""
+    load_paths(engine_store, [write_graph(tmp_path)])
+    kept = _undirected([link for link in LINKS if link["type"] not in exclude])
+    some = 0
+    for a in _FROM:
+        for b in (e["id"] for e in ENTITIES if e["id"] != a):
+            found = find_paths(engine_store, a, b, max_hops=hops, exclude=exclude).paths
+            expected = sorted(
+                (_key(a, p) for p in nx.all_simple_edge_paths(kept, a, b, cutoff=hops)),
+                key=lambda k: (k.count(" ") // 2, k),
+            )
+            assert [p.key for p in found] == expected, (a, b)
+            by_cypher = find_paths_by_cypher(engine_store, a, b, max_hops=hops, exclude=exclude)
+            assert [p.as_dict() for p in found] == [p.as_dict() for p in by_cypher], (a, b)
+            some += len(found)
+    assert some >= len(_FROM)  # the bound and the exclusions leave paths to compare
+
+
+def test_paths_from_both_ends_on_the_curated_data(curated_store) -> None:
+    """The curated dataset's hubs (states, their agencies) give the text's paths too."""
+    for a, b in [("evil-corp", "ru"), ("ru", "ir"), ("evil-corp", "lazarus-group")]:
+        found = find_paths(curated_store, a, b, max_hops=4).paths
+        assert found, (a, b)
+        by_cypher = find_paths_by_cypher(curated_store, a, b, max_hops=4)
+        assert [p.key for p in found] == [p.key for p in by_cypher], (a, b)
 
 
 def test_paths_exclude_and_limit(graph_store) -> None:
