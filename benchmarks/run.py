@@ -266,7 +266,7 @@ def query_figures(
 ) -> None:
     """Chains, shortest path, around and command latency on a loaded store, networkx beside."""
     from statecrime.queries.chains import find_chains_by_cypher
-    from statecrime.queries.paths import SHORTEST_TEXTS
+    from statecrime.queries.paths import SHORTEST_TEXTS, find_paths, find_paths_by_cypher
     from statecrime.queries.paths_shortest import shortest_paths
 
     states = sorted(n for n, kind in graph.nodes(data="kind") if kind == "State")
@@ -332,6 +332,30 @@ def query_figures(
             nx_around.append(timed(lambda c=center: nx.ego_graph(crossed, c, radius=2))[0])
         (am, ap), (nam, _) = ms(around), ms(nx_around)
         figure("around 2 hops median / p95", f"{am:.1f} / {ap:.0f} ms", f"{nam:.1f} ms", f"x{am / nam:.0f}")
+        groups = sorted(n for n, kind in graph.nodes(data="kind") if kind in domain.GROUPS)
+        ends = [(rng.choice(states), rng.choice(groups)) for _ in range(max(4, samples // 4))]
+        between, counts = [], []
+        for a, b in ends:
+            took, found = timed(lambda a=a, b=b: find_paths(store, a, b, max_hops=4))
+            between.append(took)
+            counts.append(len(found.paths))
+        (pm, pp) = ms(between)
+        figure(f"paths state-group, 4 hops ({len(ends)})", f"{pm:.0f} / {pp:.0f} ms",
+               f"{min(counts)}-{max(counts)} paths")
+        if before:
+            old, same, cut = [], True, 0
+            store.read_timeout = BEFORE_TIMEOUT
+            for (a, b), took_now in zip(ends, between, strict=True):
+                try:
+                    took, paths = timed(lambda a=a, b=b: find_paths_by_cypher(store, a, b, max_hops=4))
+                    now = find_paths(store, a, b, max_hops=4).paths
+                    same = same and [p.key for p in paths] == [p.key for p in now]
+                except Exception:  # the store's timeout: counted as the timeout, a lower bound
+                    took, cut = BEFORE_TIMEOUT, cut + 1
+                old.append(took / took_now)
+            store.read_timeout = None
+            figure("  before: paths_all.cypher", f"now x{statistics.median(old):.0f} faster (median)",
+                   "identical" if same else "DIFFERENT", f"{cut} cut at {BEFORE_TIMEOUT:.0f} s" if cut else "")
     runs = 1 if samples < 20 else 3
     stats = command_latency(store_dir, ["stats"], runs)
     chains_cmd = command_latency(store_dir, ["chains", "--state", states[0]], runs)
