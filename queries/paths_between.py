@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 from statecrime.graph.cypher import declare
 from statecrime.graph.read_rows import Run, gc_paused, read_transaction
 from statecrime.graph.store import Store
+from statecrime.queries.side import hop_row
 
 _NODE = "b.id, b.kind, b.name, b.country"
 _LINK = "r.grading, r.since, r.until, r.note, r.sources"
@@ -215,18 +216,6 @@ def _row(
     """One path as ``paths_all.cypher`` returns it (its ``nodes``, ``hops`` and ``key``)."""
     hops = []
     for (step, forward), here, there in zip(crossed, ids[:-1], ids[1:], strict=True):
-        grading, since, until, note, sources = step.link
-        hops.append(
-            {
-                "source": here if forward else there,
-                "target": there if forward else here,
-                "type": step.type,
-                "direction": "forward" if forward else "backward",
-                "grading": grading,
-                "since": since,
-                "until": until,
-                "note": note,
-                "sources": sources,
-            }
-        )
+        source, target = (here, there) if forward else (there, here)
+        hops.append(hop_row(source, target, step.type, forward, step.link))
     return {"nodes": [nodes[n] for n in ids], "hops": hops, "key": key}

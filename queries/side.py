@@ -20,7 +20,7 @@ text for analysts, and the tests compare the two.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from statecrime.graph import domain
@@ -127,7 +127,11 @@ def _node(props: list[Any]) -> dict[str, Any]:
     return dict(zip(("id", "kind", "name", "country"), props, strict=True))
 
 
-def _hop(source: str, target: str, kind: str, forward: bool, props: list[Any]) -> dict[str, Any]:
+def hop_row(
+    source: str, target: str, kind: str, forward: bool, props: Sequence[Any]
+) -> dict[str, Any]:
+    """A link as the ``.cypher`` texts return a hop, from its ends, type, the way it is
+    crossed and its fields in the hop texts' order (grading, since, until, note, sources)."""
     grading, since, until, note, sources = props
     return {
         "source": source,
@@ -250,7 +254,7 @@ def _one_state(run: Run, element: str, state: dict[str, Any]) -> list[dict[str, 
                             "state": state,
                             "via": list(route.nodes),
                             "route": list(route.hops),
-                            "link": _hop(here, other_node["id"], kind, True, link),
+                            "link": hop_row(here, other_node["id"], kind, True, link),
                             "tasked": other_node,
                         }
                     )
@@ -261,7 +265,7 @@ def _one_state(run: Run, element: str, state: dict[str, Any]) -> list[dict[str, 
                     (*route.ids, other_node["id"]),
                     (*route.types, kind),
                     (*route.nodes, other_node),
-                    (*route.hops, _hop(source, target, kind, forward, link)),
+                    (*route.hops, hop_row(source, target, kind, forward, link)),
                 )
                 held = found.get(other)
                 if held is None or candidate.key() < held.key():
@@ -286,7 +290,7 @@ def backer_rows(store: Store, actor: str) -> list[dict[str, Any]]:
             tasked = _node(fields[:4])
             kind, element, *props = fields[4:]
             tasker = _node(props[:4])
-            link = _hop(tasker["id"], tasked["id"], kind, True, props[4:])
+            link = hop_row(tasker["id"], tasked["id"], kind, True, props[4:])
             for state, via, route in _backers_of(run, element, tasker):
                 rows.append(
                     {"state": state, "via": via, "route": route, "link": link, "tasked": tasked}
@@ -323,7 +327,7 @@ def _backers_of(
                 # read from the state's side: forward types run other -> here
                 there = nodes[other]["id"]
                 source, target = (there, here) if forward else (here, there)
-                hop = _hop(source, target, kind, forward, props[4:])
+                hop = hop_row(source, target, kind, forward, props[4:])
                 nearer.setdefault(other, []).append((kind, node, hop))
         frontier = found
         if not frontier:
