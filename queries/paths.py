@@ -8,6 +8,9 @@ is False, a relation-typed pattern then), ``queries/paths_all.cypher`` lists the
 up to ``max_hops``, shortest first, leaving out the types in ``exclude`` (the
 shortest search leaves none out: the two engines apply a filter inside
 ``allShortestPaths`` at different moments and would disagree).
+:func:`find_paths` returns the rows of ``paths_all.cypher`` without running it:
+they are searched from both ends (:mod:`statecrime.queries.paths_between`);
+:func:`find_paths_by_cypher` runs the text, for the tests and the benchmark.
 """
 
 from __future__ import annotations
