@@ -28,12 +28,7 @@ from typing import Any, NamedTuple
 from statecrime.graph.cypher import declare
 from statecrime.graph.read_rows import Run, gc_paused, read_transaction
 from statecrime.graph.store import Store
-from statecrime.queries.side import hop_row
-
-_NODE = "b.id, b.kind, b.name, b.country"
-_LINK = "r.grading, r.since, r.until, r.note, r.sources"
-_FIELDS = ("id", "kind", "name", "country")
-"""What a path shows of each entity (``paths_all.cypher``'s ``n {.id, .kind, .name, .country}``)."""
+from statecrime.queries.hop_rows import LINK_COLUMNS, NODE_COLUMNS, hop_row, node_row
 
 
 def _part(arrow: str, forward: bool) -> str:
@@ -42,7 +37,7 @@ UNWIND $nodes AS node
 MATCH (a) WHERE elementId(a) = node
 MATCH (a){arrow}(b)
 WHERE NOT type(r) IN $excludeTypes
-WITH node, collect([type(r), elementId(b), {_NODE}, {_LINK}]) AS links
+WITH node, collect([type(r), elementId(b), {NODE_COLUMNS}, {LINK_COLUMNS}]) AS links
 RETURN [node, {str(forward).lower()}] + links AS links"""
 
 
@@ -62,7 +57,7 @@ HOP_TEXT = declare(
 
 END_TEXT = declare(
     "queries.paths_between.end",
-    f"MATCH (b:Entity {{id: $id}}) RETURN elementId(b), {_NODE}",
+    f"MATCH (b:Entity {{id: $id}}) RETURN elementId(b), {NODE_COLUMNS}",
     id="evil-corp",
 )
 """One of the two entities, through the unique id index."""
@@ -96,7 +91,7 @@ def path_rows(
         elements: dict[str, str] = {}
         for end in (source, target):
             for element, *props in run(END_TEXT.text, {"id": end}):
-                nodes[end] = dict(zip(_FIELDS, props, strict=True))
+                nodes[end] = node_row(props)
                 elements[end] = element
         if source not in nodes or target not in nodes:
             return []
@@ -142,7 +137,7 @@ def _expand(
             steps = links[ids[node]]
             for kind, element, other, *props in found:
                 if other not in nodes:
-                    nodes[other] = dict(zip(_FIELDS, (other, *props[:3]), strict=True))
+                    nodes[other] = node_row((other, *props[:3]))
                     elements[other] = element
                     ids[element] = other
                 steps.append(_Step(kind, other, forward, tuple(props[3:])))
@@ -185,8 +180,6 @@ def _joined(
     rows: dict[str, dict[str, Any]] = {}
     for length in range(1, max_hops + 1):
         out_len, in_len = (length + 1) // 2, length // 2
-        if out_len >= len(outs) or in_len >= len(ins):
-            continue
         for middle, firsts in outs[out_len].items():
             seconds = ins[in_len].get(middle)
             if not seconds:

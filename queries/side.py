@@ -20,19 +20,18 @@ text for analysts, and the tests compare the two.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from statecrime.graph import domain
 from statecrime.graph.cypher import declare
 from statecrime.graph.read_rows import Run, gc_paused, read_transaction
 from statecrime.graph.store import Store
+from statecrime.queries.hop_rows import LINK_COLUMNS, NODE_COLUMNS, hop_row, node_row
 
 SIDE_HOPS = 4
 """How far a state's side reaches (``taskings.cypher``'s ``[*0..4]``)."""
 
-_LINK = "r.grading, r.since, r.until, r.note, r.sources"
-_NODE = "b.id, b.kind, b.name, b.country"
 
 
 def _part(nodes: str, arrow: str, types: list[str], forward: bool) -> str:
@@ -40,7 +39,7 @@ def _part(nodes: str, arrow: str, types: list[str], forward: bool) -> str:
 UNWIND ${nodes} AS node
 MATCH (a) WHERE elementId(a) = node
 MATCH (a){arrow.format(types="|".join(types))}(b:Entity)
-WITH node, collect([type(r), elementId(b), {_NODE}, {_LINK}]) AS links
+WITH node, collect([type(r), elementId(b), {NODE_COLUMNS}, {LINK_COLUMNS}]) AS links
 RETURN [node, {str(forward).lower()}] + links AS links"""
 
 
@@ -92,11 +91,11 @@ HOP_TEXT = declare(
 """One level of the search, for the whole frontier (by the element ids of the level before)."""
 START_TEXT = declare(
     "queries.side.start",
-    f"MATCH (b:Entity {{id: $state}}) WHERE b:State RETURN elementId(b), {_NODE}",
+    f"MATCH (b:Entity {{id: $state}}) WHERE b:State RETURN elementId(b), {NODE_COLUMNS}",
     state="ru",
 )
 EVERY_STATE_TEXT = declare(
-    "queries.side.every_state", f"MATCH (b:State) RETURN elementId(b), {_NODE}"
+    "queries.side.every_state", f"MATCH (b:State) RETURN elementId(b), {NODE_COLUMNS}"
 )
 BACK_HOP_TEXT = declare(
     "queries.side.back_hop",
@@ -117,33 +116,11 @@ TASKERS_TEXT = declare(
     "queries.side.taskers",
     f"""MATCH (a:Entity {{id: $id}})
 MATCH (a)<-[r:{"|".join(sorted(_TASKING))}]-(b:Entity)
-RETURN elementId(a), a.id, a.kind, a.name, a.country, type(r), elementId(b), {_NODE}, {_LINK}""",
+RETURN elementId(a), a.id, a.kind, a.name, a.country, type(r), elementId(b),
+       {NODE_COLUMNS}, {LINK_COLUMNS}""",
     id="evil-corp",
 )
 """The tasking links into an actor, with their taskers."""
-
-
-def _node(props: list[Any]) -> dict[str, Any]:
-    return dict(zip(("id", "kind", "name", "country"), props, strict=True))
-
-
-def hop_row(
-    source: str, target: str, kind: str, forward: bool, props: Sequence[Any]
-) -> dict[str, Any]:
-    """A link as the ``.cypher`` texts return a hop, from its ends, type, the way it is
-    crossed and its fields in the hop texts' order (grading, since, until, note, sources)."""
-    grading, since, until, note, sources = props
-    return {
-        "source": source,
-        "target": target,
-        "type": kind,
-        "direction": "forward" if forward else "backward",
-        "grading": grading,
-        "since": since,
-        "until": until,
-        "note": note,
-        "sources": sources,
-    }
 
 
 def _split(
@@ -218,7 +195,7 @@ def side_rows(store: Store, state: str | None = None) -> list[dict[str, Any]]:
         text, params = (START_TEXT, {"state": state}) if one else (EVERY_STATE_TEXT, {})
         rows: list[dict[str, Any]] = []
         for element, *props in run(text.text, params):
-            rows.extend(_one_state(run, element, _node(props)))
+            rows.extend(_one_state(run, element, node_row(props)))
         return rows
 
     return _read_in_order(
@@ -246,7 +223,7 @@ def _one_state(run: Run, element: str, state: dict[str, Any]) -> list[dict[str, 
                 crosses = depth < SIDE_HOPS and (kind in _FORWARD if forward else kind in _BACKWARD)
                 if not tasks and not crosses:
                     continue  # a link of the query's types that this node's side does not take
-                other_node = _node(props[:4])
+                other_node = node_row(props[:4])
                 link = props[4:]
                 if tasks:
                     rows.append(
@@ -287,9 +264,9 @@ def backer_rows(store: Store, actor: str) -> list[dict[str, Any]]:
     def search(run: Run) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         for _element, *fields in run(TASKERS_TEXT.text, {"id": actor}):
-            tasked = _node(fields[:4])
+            tasked = node_row(fields[:4])
             kind, element, *props = fields[4:]
-            tasker = _node(props[:4])
+            tasker = node_row(props[:4])
             link = hop_row(tasker["id"], tasked["id"], kind, True, props[4:])
             for state, via, route in _backers_of(run, element, tasker):
                 rows.append(
@@ -322,7 +299,7 @@ def _backers_of(
                     continue  # nearer the tasker already: not on a shortest route from it
                 if held is None:
                     level[other] = depth
-                    nodes[other] = _node(props[:4])
+                    nodes[other] = node_row(props[:4])
                     found.append(other)
                 # read from the state's side: forward types run other -> here
                 there = nodes[other]["id"]
