@@ -7,8 +7,11 @@ result:
 
 - Neo4j refuses ``CALL { ... } IN TRANSACTIONS`` inside an explicit transaction
   (the embedded store accepts it there and commits each batch itself). So an
-  analyst's ``cypher --write`` runs in an auto-commit transaction, where both
-  engines accept it (tests/test_neo4j_connection.py runs it on Neo4j).
+  analyst's ``cypher --write`` runs on Neo4j in an auto-commit transaction
+  (tests/test_neo4j_connection.py runs it there through the command).
+- The embedded store's Bolt server keeps what an auto-commit query wrote before
+  it failed; Neo4j keeps nothing. So ``--write`` runs there in an explicit
+  transaction, and a failed write leaves either store as it was.
 """
 
 from __future__ import annotations
@@ -17,6 +20,14 @@ import pytest
 from neo4j.exceptions import Neo4jError
 
 from statecrime.graph.store import Store
+from statecrime.queries.adhoc import QueryFailed, run_cypher
+
+FAILS_AT_150 = "UNWIND range(1, 200) AS i CREATE (:Scratch {i: i}) WITH i RETURN 1 / (i - 150) AS x"
+"""Creates 200 nodes, then fails on its 150th row (a division by zero)."""
+
+
+def scratch_count(store: Store) -> int:
+    return store.read("MATCH (s:Scratch) RETURN count(s) AS n")[0]["n"]
 
 
 def test_neo4j_refuses_call_in_transactions_inside_an_explicit_transaction(
@@ -35,3 +46,29 @@ def test_neo4j_refuses_call_in_transactions_inside_an_explicit_transaction(
                 tx.rollback()
     assert "transaction" in (refused.value.message or "").lower()
     assert neo4j_store.read("MATCH (s:Scratch) RETURN count(s) AS n")[0]["n"] == 0
+
+
+def test_an_auto_commit_query_that_fails_keeps_its_writes_on_the_embedded_store_only(
+    engine_store: Store,
+) -> None:
+    """The difference itself, over Bolt: why ``--write`` does not run auto-commit there."""
+    with engine_store.session() as session, pytest.raises(Neo4jError):
+        list(session.run(FAILS_AT_150))
+    assert scratch_count(engine_store) == (200 if engine_store.engine == "arcadedb" else 0)
+
+
+def test_a_write_query_that_fails_leaves_the_store_as_it_was(engine_store: Store) -> None:
+    run_cypher(engine_store, "CREATE (:Scratch {i: 0})", write=True)
+    with pytest.raises(QueryFailed, match="by zero"):
+        run_cypher(engine_store, FAILS_AT_150, write=True)
+    assert scratch_count(engine_store) == 1
+
+
+def test_a_write_query_writes_in_batches_on_both_engines(engine_store: Store) -> None:
+    made = run_cypher(
+        engine_store,
+        "UNWIND range(1, 10) AS i CALL (i) { CREATE (:Scratch {i: i}) } IN TRANSACTIONS OF 3 ROWS",
+        write=True,
+    )
+    assert scratch_count(engine_store) == 10
+    assert made.counters.get("nodes_created") == 10
