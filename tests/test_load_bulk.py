@@ -183,8 +183,7 @@ def test_bulk_load_into_neo4j_gives_the_same_graph(
     """The same records through the embedded staging path and into Neo4j over Bolt."""
     files, second = _first_and_second(tmp_path)
     embedded = _load_twice(store, files, second, 0, tmp_path / "p", staged=0)
-    with neo4j_store.session() as session:
-        session.run("MATCH (n) DETACH DELETE n").consume()
+    wipe(neo4j_store)
     load_paths(neo4j_store, files)
     load_paths(neo4j_store, [second])
     on_neo4j = snapshot(neo4j_store)
