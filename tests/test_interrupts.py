@@ -159,6 +159,41 @@ def test_a_signal_during_a_long_query_ends_it_in_one_line(place: Place, signum: 
     assert _counts(place.store) == before
 
 
+WRITE_QUERIES = {
+    "one transaction": (
+        "UNWIND range(1, 50000000) AS i CREATE (:Scratch {i: i})",
+        NOTHING,
+    ),
+    "in batches": (
+        "UNWIND range(1, 50000000) AS i\n"
+        "CALL (i) { CREATE (:Scratch {i: i}) } IN TRANSACTIONS OF 1000 ROWS",
+        "interrupted: the --write query may have committed some of its batches before the "
+        "signal; nothing else was written",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", WRITE_QUERIES)
+def test_a_signal_during_a_write_query_says_what_it_left(place: Place, name: str) -> None:
+    """One transaction is rolled back whole; of a batched write, whole batches stay."""
+    query, line = WRITE_QUERIES[name]
+    run = place.command("cypher", "--write", query)
+    run.wait_for_store()
+    time.sleep(2)
+    run.send(signal.SIGINT)
+    status = run.finish()
+    assert status == 128 + signal.SIGINT
+    assert run.stderr_text == line + "\n"
+    _assert_prompt(run)
+    place.assert_clean(run)
+    with open_store(str(place.store)) as store:
+        kept = store.read("MATCH (s:Scratch) RETURN count(s) AS n")[0]["n"]
+    if name == "one transaction":
+        assert kept == 0
+    else:
+        assert kept % 1000 == 0, kept
+
+
 @pytest.mark.parametrize(
     "args",
     [
