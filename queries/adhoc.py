@@ -51,7 +51,6 @@ class QueryTimedOut(Exception):
     ) -> None:
         self.seconds = seconds
         self.detail = detail
-        self.kept = kept
         limit = f"the {seconds:g} s limit" if seconds else "its time limit"
         super().__init__(
             f"the query ran past {limit} and was stopped; {kept}. "
@@ -239,7 +238,7 @@ def run_cypher(
     try:
         return _run_cypher(store, text, params or {}, write, timeout)
     except QueryTimedOut as stopped:
-        if write and writes_in_batches(text) and stopped.kept == NOTHING_WRITTEN:
+        if write and writes_in_batches(text):
             raise type(stopped)(stopped.seconds, stopped.detail, BATCHES_KEPT) from stopped
         raise
 
