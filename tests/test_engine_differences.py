@@ -22,6 +22,7 @@ from neo4j.exceptions import Neo4jError
 
 from statecrime.graph.store import Store
 from statecrime.queries.adhoc import QueryFailed, QueryTimedOut, run_cypher
+from tests.support.stores import LONG_WRITE
 
 FAILS_AT_150 = "UNWIND range(1, 200) AS i CREATE (:Scratch {i: i}) WITH i RETURN 1 / (i - 150) AS x"
 """Creates 200 nodes, then fails on its 150th row (a division by zero)."""
@@ -79,14 +80,10 @@ def test_a_write_query_stopped_at_its_time_limit_leaves_the_store_as_it_was(
     engine_store: Store,
 ) -> None:
     """The time-out's message says nothing was written: on the embedded store, in auto-commit,
-    100,000 and 160,000 nodes of it were kept in two runs (before ``--write`` ran in a transaction)."""
+    100,000 and 160,000 nodes of a node-per-row write were kept in two runs, and the node of
+    ``LONG_WRITE`` (before ``--write`` ran in a transaction)."""
     with pytest.raises(QueryTimedOut, match="nothing was written"):
-        run_cypher(
-            engine_store,
-            "UNWIND range(1, 50000000) AS i CREATE (:Scratch {i: i})",
-            write=True,
-            timeout=2,
-        )
+        run_cypher(engine_store, LONG_WRITE, write=True, timeout=2)
     assert scratch_count(engine_store) == 0
 
 

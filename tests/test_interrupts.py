@@ -30,7 +30,7 @@ from statecrime.cli import app
 from statecrime.graph.connect import open_store
 from statecrime.loaders.load import load_paths
 from tests.support.processes import Command, plain_lines, private_dirs_of
-from tests.support.stores import ROOT, curated_files
+from tests.support.stores import LONG_WRITE, ROOT, curated_files
 from tests.support.synthetic import synthetic_records
 
 END_WITHIN = 5.0
@@ -160,10 +160,7 @@ def test_a_signal_during_a_long_query_ends_it_in_one_line(place: Place, signum: 
 
 
 WRITE_QUERIES = {
-    "one transaction": (
-        "UNWIND range(1, 50000000) AS i CREATE (:Scratch {i: i})",
-        NOTHING,
-    ),
+    "one transaction": (LONG_WRITE, NOTHING),
     "in batches": (
         "UNWIND range(1, 50000000) AS i\n"
         "CALL (i) { CREATE (:Scratch {i: i}) } IN TRANSACTIONS OF 1000 ROWS",

@@ -17,6 +17,12 @@ from statecrime.graph.store import Store
 ROOT = Path(__file__).resolve().parent.parent.parent
 CURATED = ROOT / "data" / "curated"
 
+LONG_WRITE = "CREATE (s:Scratch {i: 0}) WITH s UNWIND range(1, 50000000) AS i SET s.i = i"
+"""A write in one transaction that runs for minutes in constant memory (one node, set again
+and again). Creating a node per row instead hit the test Neo4j's transaction memory limit
+(716.8 MiB of its 1 GiB heap) within 2-4 s on a quick run, so a test waiting for a 2 s
+time-out saw a memory failure instead. In auto-commit, the embedded store kept that node."""
+
 _HOLDING: dict[int, str] = {}
 """What each open store holds, when a fixture knows: "curated" after load_curated."""
 
