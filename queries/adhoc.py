@@ -233,13 +233,19 @@ def run_cypher(
     store's read timeout; a query with ``write=True`` has no limit unless given
     one; its message says nothing was written, or for a ``write=True`` query that
     batches, that the batches committed before the stop were kept),
-    :class:`QueryFailed` for any other error of the store.
+    :class:`QueryFailed` for any other error of the store (for a ``write=True``
+    query, its message says what was left written in the same words).
     """
     try:
         return _run_cypher(store, text, params or {}, write, timeout)
     except QueryTimedOut as stopped:
         if write and writes_in_batches(text):
             raise type(stopped)(stopped.seconds, stopped.detail, BATCHES_KEPT) from stopped
+        raise
+    except QueryFailed as failed:
+        if write:  # what the analyst asks first of a write that failed: what did it leave?
+            kept = BATCHES_KEPT if writes_in_batches(text) else NOTHING_WRITTEN
+            raise QueryFailed(f"{failed}; {kept}") from failed
         raise
 
 

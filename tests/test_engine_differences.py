@@ -61,9 +61,23 @@ def test_an_auto_commit_query_that_fails_keeps_its_writes_on_the_embedded_store_
 
 def test_a_write_query_that_fails_leaves_the_store_as_it_was(engine_store: Store) -> None:
     run_cypher(engine_store, "CREATE (:Scratch {i: 0})", write=True)
-    with pytest.raises(QueryFailed, match="by zero"):
+    with pytest.raises(QueryFailed, match=r"by zero; nothing was written$"):
         run_cypher(engine_store, FAILS_AT_150, write=True)
     assert scratch_count(engine_store) == 1
+
+
+def test_a_batched_write_that_fails_keeps_its_committed_batches_and_says_so(
+    engine_store: Store,
+) -> None:
+    """Both engines keep the first batch of 100, committed before row 150 fails in the second."""
+    with pytest.raises(QueryFailed, match=r"by zero.*IN TRANSACTIONS had committed were kept"):
+        run_cypher(
+            engine_store,
+            "UNWIND range(1, 200) AS i CALL (i) { CREATE (:Scratch {i: i}) "
+            "WITH i WHERE 1 / (i - 150) > 5 RETURN i AS j } IN TRANSACTIONS OF 100 ROWS RETURN j",
+            write=True,
+        )
+    assert scratch_count(engine_store) == 100
 
 
 def test_a_write_query_writes_in_batches_on_both_engines(engine_store: Store) -> None:
