@@ -54,7 +54,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 SIGNALS: dict[int, str] = {
     signal.SIGHUP: "SIGHUP",
@@ -305,11 +305,39 @@ def _end_after_grace() -> None:
     deadline = time.monotonic() + GRACE_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.05)
+    _finish_and_clean_up()
+    status = report()
+    os._exit(status)
+
+
+def _finish_and_clean_up() -> None:
+    """Let a commit in flight finish (up to :data:`COMMIT_WAIT_SECONDS`), then run the cleanups."""
     give_up = time.monotonic() + COMMIT_WAIT_SECONDS
     while _state.finishing and time.monotonic() < give_up:
         time.sleep(0.05)
     for cleanup in _state.cleanups:
         with contextlib.suppress(Exception):
             cleanup()
-    status = report()
+
+
+def written() -> list[str]:
+    """What this command has noted as committed (or, for batches, as possibly committed)."""
+    return list(_state.written)
+
+
+def end_now(status: int, line: str) -> NoReturn:
+    """End the process from any thread, as the signal watchdog does: once a commit in flight is
+    done and the cleanups have run, print ``line`` (unless a signal's line was printed) and exit.
+
+    For a last resort elsewhere (the ``--timeout`` watchdog), so that it too leaves no
+    private folder behind and cuts no commit in half.
+    """
+    _finish_and_clean_up()
+    with _state.lock:
+        if not _state.reported:
+            _state.reported = True
+            with contextlib.suppress(Exception):
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
+                sys.stdout.flush()
     os._exit(status)

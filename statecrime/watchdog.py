@@ -14,15 +14,14 @@ interrupt it), it prints the same line and ends at once with
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from statecrime.queries.adhoc import QueryTimedOut
+from statecrime import interrupts
+from statecrime.queries.adhoc import NOTHING_WRITTEN, QueryTimedOut
 
 EXIT_TIMED_OUT = 124
 """Exit status when ``--timeout`` fires (as GNU ``timeout`` ends a command that ran too long)."""
@@ -38,13 +37,14 @@ class CommandTimedOut(QueryTimedOut):
 
 
 def _hard_stop(seconds: float) -> None:
-    message = str(CommandTimedOut(seconds))
-    try:
-        sys.stderr.write(f"error: {message}\n")
-        sys.stderr.flush()
-        sys.stdout.flush()
-    finally:
-        os._exit(EXIT_TIMED_OUT)
+    """End the process with the time-out's line, saying what the command noted as committed.
+
+    A batched ``--write`` or a load may have committed before it got stuck, so the
+    line is built from :func:`interrupts.written`, never a bare "nothing was written".
+    """
+    notes = interrupts.written()
+    kept = f"{'; '.join(notes)}, nothing else was written" if notes else NOTHING_WRITTEN
+    interrupts.end_now(EXIT_TIMED_OUT, f"error: {CommandTimedOut(seconds, kept=kept)}")
 
 
 @contextmanager
