@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,15 @@ WRITE_REFUSED_CODES = (
     "Neo.ClientError.Statement.AccessMode",  # Neo4j: writing in a READ transaction
 )
 TIMED_OUT_CODES = ("Neo.ClientError.Transaction.TransactionTimedOut",)  # both engines (prefix)
+STOPPED_CODES = (
+    "Neo.ClientError.Transaction.LockClientStopped",
+    "Neo.TransientError.Transaction.LockClientStopped",
+    "Neo.ClientError.Transaction.Terminated",
+    "Neo.TransientError.Transaction.Terminated",
+)
+"""Neo4j: the transaction was ended from outside, by its time limit or an operator. A write
+waiting for another transaction's lock when its limit passes gets the first code (measured),
+so these mean a time-out when the query's limit has passed, and a failure otherwise."""
 TIMED_OUT_WORDS = (
     "exceeded the arcadedb.command.timeout",  # embedded
     "not completed within the timeout",  # Neo4j, when it reports a time-out as terminated
@@ -120,6 +130,13 @@ def refusal(exc: Neo4jError, seconds: float | None) -> Exception | None:
         # in the explicit read transaction of a read-only query: it exists to write in batches.
         return WriteRefused(_REFUSED.format(detail=detail))
     return None
+
+
+def _stopped_at_limit(exc: Neo4jError, seconds: float | None, started: float) -> bool:
+    """Whether Neo4j ended the query from outside (:data:`STOPPED_CODES`) past its limit."""
+    return bool(seconds) and (exc.code or "") in STOPPED_CODES and (
+        time.monotonic() - started >= (seconds or 0)
+    )
 
 
 def timed_out_in(exc: BaseException | None) -> QueryTimedOut | None:
@@ -254,6 +271,7 @@ def _run_cypher(
 ) -> AdhocResult:
     seconds = timeout if write else store.limit(timeout)
     seconds = seconds if seconds and seconds > 0 else None
+    started = time.monotonic()
     try:
         with store.bounded(seconds):
             if write:
@@ -270,6 +288,8 @@ def _run_cypher(
                             tx.rollback()
     except Neo4jError as exc:
         clear = refusal(exc, seconds)
+        if clear is None and _stopped_at_limit(exc, seconds, started):
+            clear = QueryTimedOut(seconds, _one_line(exc.message or str(exc)))
         if clear is not None:
             raise clear from exc
         stopped = timed_out_in(exc)

@@ -116,3 +116,21 @@ def test_a_batched_write_stopped_at_its_time_limit_says_its_batches_were_kept(
     assert "nothing was written" not in str(stopped.value)
     kept = scratch_count(engine_store)
     assert kept % 1000 == 0 and kept < 50_000_000, kept
+
+
+def test_a_write_waiting_for_a_lock_at_its_time_limit_is_a_time_out_on_neo4j(
+    neo4j_store: Store,
+) -> None:
+    """Neo4j makes a write wait for another transaction's lock, and ends it at its limit with
+    ``LockClientStopped``, which was reported as a rejected query (it came up once in a run of
+    the batched test above). The embedded store takes no such lock: it has no wait to end."""
+    run_cypher(neo4j_store, "CREATE (:Scratch {i: 0})", write=True)
+    with neo4j_store.session() as holder:
+        tx = holder.begin_transaction()
+        try:
+            tx.run("MATCH (s:Scratch {i: 0}) SET s.n = 0").consume()
+            with pytest.raises(QueryTimedOut, match="1 s limit and was stopped; nothing was written"):
+                run_cypher(neo4j_store, "MATCH (s:Scratch {i: 0}) SET s.n = 1", write=True, timeout=1)
+        finally:
+            tx.rollback()
+    assert neo4j_store.read("MATCH (s:Scratch) RETURN s.n AS n")[0]["n"] is None
