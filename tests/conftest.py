@@ -22,6 +22,27 @@ from tests.support.stores import load_curated, wipe
 
 _EXIT_STATUS: list[int] = [0]
 
+NEO4J_GROUP = "neo4j"
+"""The xdist group of every test that uses the test Neo4j: Community has one database, which
+the tests wipe and fill, so they run one after another in one worker (``--dist loadgroup``)."""
+
+
+def _uses_neo4j(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    return (
+        any(name.startswith("neo4j") for name in getattr(item, "fixturenames", ()))
+        or "neo4j" in params
+        or "neo4j" in getattr(item.module, "__name__", "").rsplit(".", 1)[-1]
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _uses_neo4j(item):
+            item.add_marker(pytest.mark.xdist_group(NEO4J_GROUP))
+
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _EXIT_STATUS[0] = int(exitstatus)

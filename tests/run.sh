@@ -39,6 +39,8 @@ if [ -n "$neo4j_env" ]; then
   eval "$(grep -E '^export NEO4J_(URI|USER|PASSWORD)=' "$neo4j_env")"
 fi
 set +e
-.venv/bin/python -m pytest "$@"
+# one worker per core; every test of the one test Neo4j runs in the same worker (see the
+# xdist_group in tests/conftest.py). STATECRIME_TEST_WORKERS=0 runs in this process alone.
+.venv/bin/python -m pytest -n "${STATECRIME_TEST_WORKERS:-auto}" --dist loadgroup "$@"
 status=$?
 exit "$status"
