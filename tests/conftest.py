@@ -44,6 +44,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(NEO4J_GROUP))
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail a Neo4j test that xdist did not group: its workers would share the test Neo4j."""
+    if getattr(item.config.option, "loadgroup", False) and _uses_neo4j(item):
+        if "@" not in item.nodeid:
+            pytest.fail(
+                "pytest-xdist did not put this Neo4j test in its group: this pytest and "
+                "pytest-xdist do not work together; install the versions pyproject.toml allows",
+                pytrace=False,
+            )
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _EXIT_STATUS[0] = int(exitstatus)
 
