@@ -8,8 +8,9 @@ keep its limit or the process waits somewhere no store limit reaches: it fires
 first. Firing raises :class:`CommandTimedOut` in the main thread, which unwinds
 the command (an open transaction is rolled back, the store closed); if the
 process is still running ``grace`` seconds later (stuck where Python cannot
-interrupt it), it prints the same line and ends at once with
-:data:`EXIT_TIMED_OUT`.
+interrupt it), it ends the process as the signal watchdog does (a commit in
+flight is let finish, private folders removed), with the same line, saying
+what the command had committed, and :data:`EXIT_TIMED_OUT`.
 """
 
 from __future__ import annotations
