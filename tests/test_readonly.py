@@ -245,51 +245,43 @@ def test_a_view_of_a_writing_query_is_refused(cli_store: str, tmp_path: Path) ->
     assert _stats(cli_store) == before
 
 
-def test_the_watchdog_ends_the_process_when_nothing_else_can(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("noted", "kept"),
+    [
+        ("", "nothing was written"),
+        (
+            "interrupts.committed('the --write query may have committed some of its batches')\n",
+            "the --write query may have committed some of its batches, nothing else was written",
+        ),
+    ],
+    ids=["nothing committed", "batches committed"],
+)
+def test_the_watchdog_ends_the_process_when_nothing_else_can(
+    tmp_path: Path, noted: str, kept: str
+) -> None:
+    """The last resort: its line says what the command noted as committed, its cleanups run."""
     # SIGALRM blocked: the soft stop cannot fire, as when the main thread is stuck in Java
     program = (
-        "import signal, time\n"
+        "import pathlib, signal, time\n"
+        "from statecrime import interrupts\n"
         "from statecrime.watchdog import watchdog\n"
+        "interrupts.at_forced_exit(lambda: pathlib.Path('private').rmdir())\n"
+        f"{noted}"
         "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
         "with watchdog(1, grace=0.5):\n"
         "    time.sleep(60)\n"
     )
+    (tmp_path / "private").mkdir()
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == EXIT_TIMED_OUT, done.stderr
     assert done.stderr.strip().splitlines() == [
-        "error: the query ran past the 1 s limit and was stopped; nothing was written. "
+        f"error: the query ran past the 1 s limit and was stopped; {kept}. "
         "Give more time with --timeout SECONDS (0: no limit)."
     ]
     assert time.monotonic() - started < 30
-
-
-def test_the_watchdog_s_last_resort_says_what_was_committed_and_cleans_up(
-    tmp_path: Path,
-) -> None:
-    """A batched write stuck past its limit: the line names its batches, the cleanups run."""
-    program = (
-        "import pathlib, signal, time\n"
-        "from statecrime import interrupts\n"
-        "from statecrime.watchdog import watchdog\n"
-        "interrupts.at_forced_exit(lambda: pathlib.Path('private').rmdir())\n"
-        "interrupts.committed('the --write query may have committed some of its batches')\n"
-        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
-        "with watchdog(1, grace=0.5):\n"
-        "    time.sleep(60)\n"
-    )
-    (tmp_path / "private").mkdir()
-    done = subprocess.run(
-        [sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == EXIT_TIMED_OUT, done.stderr
-    assert done.stderr.strip().splitlines() == [
-        "error: the query ran past the 1 s limit and was stopped; the --write query may have "
-        "committed some of its batches, nothing else was written. "
-        "Give more time with --timeout SECONDS (0: no limit)."
-    ]
     assert not (tmp_path / "private").exists()
 
 
