@@ -241,26 +241,38 @@ def message() -> str:
 def report() -> int:
     """Print the interruption (once, whoever asks first) and return the exit status."""
     signum = received() or signal.SIGINT
-    with _state.lock:
-        if not _state.reported:
-            _state.reported = True
-            line = message()
-            if _state.json:
-                from statecrime.output import json_document
+    line = message()
 
-                payload = {
-                    "interrupted": {"signal": SIGNALS.get(signum), "exitStatus": 128 + signum},
-                    "written": list(_state.written),
-                    "message": line,
-                }
-                with contextlib.suppress(Exception):
-                    sys.stdout.flush()
-                    sys.stdout.buffer.write(json_document(_state.command or "", payload) + b"\n")
-                    sys.stdout.flush()
-            with contextlib.suppress(Exception):
-                sys.stderr.write(line + "\n")
-                sys.stderr.flush()
+    def document() -> bytes:
+        from statecrime.output import json_document
+
+        payload = {
+            "interrupted": {"signal": SIGNALS.get(signum), "exitStatus": 128 + signum},
+            "written": list(_state.written),
+            "message": line,
+        }
+        return json_document(_state.command or "", payload)
+
+    _say_once(line, document if _state.json else None)
     return 128 + signum
+
+
+def _say_once(line: str, document: Callable[[], bytes] | None = None) -> None:
+    """Print ``line`` to stderr (``document()`` to stdout first, under ``-f json``), unless the
+    process has already said how it ended: the main thread and a watchdog may both try."""
+    with _state.lock:
+        if _state.reported:
+            return
+        _state.reported = True
+        if document is not None:
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stdout.buffer.write(document() + b"\n")
+                sys.stdout.flush()
+        with contextlib.suppress(Exception):
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+            sys.stdout.flush()
 
 
 def _watch(wake_read: int) -> None:
@@ -333,11 +345,5 @@ def end_now(status: int, line: str) -> NoReturn:
     private folder behind and cuts no commit in half.
     """
     _finish_and_clean_up()
-    with _state.lock:
-        if not _state.reported:
-            _state.reported = True
-            with contextlib.suppress(Exception):
-                sys.stderr.write(line + "\n")
-                sys.stderr.flush()
-                sys.stdout.flush()
+    _say_once(line)
     os._exit(status)

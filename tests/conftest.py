@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Fail a Neo4j test that xdist did not group: its workers would share the test Neo4j."""
-    if getattr(item.config.option, "loadgroup", False) and _uses_neo4j(item):
+    if getattr(item.config.option, "loadgroup", False) and item.get_closest_marker("xdist_group"):
         if "@" not in item.nodeid:
             pytest.fail(
                 "pytest-xdist did not put this Neo4j test in its group: this pytest and "
